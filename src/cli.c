@@ -1,0 +1,663 @@
+/* Subcommand dispatch and the commands. Every command parses its own options with
+ * GOptionContext, so each has --help with an example; errors go to stderr as
+ * "overture: ..." with a sysexits.h status. */
+#include "cli.h"
+
+#include "classify.h"
+#include "compose.h"
+#include "config.h"
+#include "daemon.h"
+#include "error.h"
+#include "imap.h"
+#include "json.h"
+#include "log.h"
+#include "mime.h"
+#include "smtp.h"
+#include "store.h"
+#include "table.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#define OVERTURE_VERSION "0.1.0"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static char *opt_config;
+static gboolean opt_json;
+static gboolean opt_verbose;
+
+static GOptionEntry config_entries[] = {
+	{"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+	 "Configuration file (default: $OVERTURE_CONFIG, then /etc/overture/overture.conf)",
+	 "FILE"},
+	{"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log debugging detail", NULL},
+	G_OPTION_ENTRY_NULL};
+
+static GOptionEntry json_entries[] = {
+	{"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print one JSON document", NULL},
+	G_OPTION_ENTRY_NULL};
+
+static int fail(const GError *error)
+{
+	g_printerr("overture: %s\n", error->message);
+	return ov_error_exit_code(error);
+}
+
+static GOptionContext *new_context(const char *params, const char *summary, const char *example)
+{
+	GOptionContext *ctx = g_option_context_new(params);
+	g_option_context_set_summary(ctx, summary);
+	g_option_context_set_description(ctx, example);
+	g_option_context_add_main_entries(ctx, config_entries, NULL);
+	return ctx;
+}
+
+/* Parses ARGV; FALSE (with *STATUS set and a hint printed) on a usage error. */
+static gboolean parse_args(GOptionContext *ctx, int *argc, char ***argv, int *status)
+{
+	g_autoptr(GError) error = NULL;
+	if (g_option_context_parse(ctx, argc, argv, &error)) {
+		log_set_verbose(opt_verbose);
+		return TRUE;
+	}
+	g_printerr("%s: %s\nTry '%s --help'.\n", g_get_prgname(), error->message, g_get_prgname());
+	*status = EX_USAGE;
+	return FALSE;
+}
+
+static int wrong_arguments(const char *message)
+{
+	g_printerr("%s: %s\nTry '%s --help'.\n", g_get_prgname(), message, g_get_prgname());
+	return EX_USAGE;
+}
+
+static struct config *load_config(enum config_needs needs, int *status)
+{
+	g_autoptr(GError) error = NULL;
+	struct config *cfg = config_load(config_default_path(opt_config), needs, &error);
+	if (!cfg)
+		*status = fail(error);
+	return cfg;
+}
+
+static struct store *open_store(const struct config *cfg, int *status)
+{
+	g_autoptr(GError) error = NULL;
+	struct store *st = store_open(cfg->store.path, &error);
+	if (!st)
+		*status = fail(error);
+	return st;
+}
+
+static void print_json(struct json *j)
+{
+	g_autofree char *text = json_finish(j);
+	fputs(text, stdout);
+}
+
+/* ---- run ---- */
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_options opts = {0};
+	GOptionEntry entries[] = {
+		{"once", 0, 0, G_OPTION_ARG_NONE, &opts.once,
+		 "One full cycle (file new mail, send what is due), then exit", NULL},
+		{"dry-run", 0, 0, G_OPTION_ARG_NONE, &opts.dry_run,
+		 "File into a scratch copy of the store and send nothing: see what would happen",
+		 NULL},
+		G_OPTION_ENTRY_NULL};
+	g_autoptr(GOptionContext) ctx = new_context(
+		"", "Run the daemon: file new mail from the IMAP mailbox as leads and send their "
+		    "acknowledgements, every [imap] poll_interval until SIGTERM or SIGINT.",
+		"Examples:\n  overture run -c /etc/overture/overture.conf\n"
+		"  overture run --once --dry-run     # what would happen, touching nothing\n\n"
+		"Exit status with --once: 0 when the mailbox was read (mail that could not be "
+		"sent\nstays queued), 78 configuration, 77 IMAP login or certificate refused, 75 "
+		"IMAP\nserver unreachable.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	if (argc > 1)
+		return wrong_arguments("run takes no arguments");
+	g_autoptr(OvConfig) cfg = load_config(CONFIG_SECRETS, &status);
+	return cfg ? daemon_run(cfg, &opts) : status;
+}
+
+/* ---- check ---- */
+
+static gboolean check_step(const char *what, const char *where, gboolean ok, const GError *error)
+{
+	if (ok)
+		g_print("ok      %-10s %s\n", what, where);
+	else
+		g_print("FAILED  %-10s %s\n        %s\n", what, where, error->message);
+	return ok;
+}
+
+static gboolean check_imap(const struct config *cfg, GError **error)
+{
+	g_autoptr(OvImap) im = imap_new(&cfg->imap, error);
+	struct imap_mailbox box;
+	return im && imap_select(im, &box, error);
+}
+
+static gboolean check_smtp(const struct config *cfg, GError **error)
+{
+	g_autoptr(OvSmtp) s = smtp_new(&cfg->smtp, error);
+	return s && smtp_check(s, error);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = new_context(
+		"", "Check the configuration: read it and the password files, render the "
+		    "templates, open the store, log in to IMAP and SMTP. Says what is wrong.",
+		"Example:\n  overture check -c /etc/overture/overture.conf");
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	const char *file = config_default_path(opt_config);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(OvConfig) cfg = config_load(file, CONFIG_SECRETS, &error);
+	if (!check_step("config", file, cfg != NULL, error))
+		return ov_error_exit_code(error);
+	g_autoptr(OvTemplates) tmpl = templates_load(cfg->ack.templates, &error);
+	gboolean ok = check_step("templates", cfg->ack.templates, tmpl != NULL, error);
+	g_clear_error(&error);
+	g_autoptr(OvStore) st = store_open(cfg->store.path, &error);
+	ok &= check_step("store", cfg->store.path, st != NULL, error);
+	g_clear_error(&error);
+	ok &= check_step("imap", cfg->imap.url, check_imap(cfg, &error), error);
+	g_clear_error(&error);
+	ok &= check_step("smtp", cfg->smtp.url, check_smtp(cfg, &error), error);
+	return ok ? EX_OK : EX_UNAVAILABLE;
+}
+
+/* ---- leads ---- */
+
+static const char *flags_of(const struct lead *l)
+{
+	if (l->unread && l->undeliverable)
+		return "U!";
+	return l->unread ? "U" : l->undeliverable ? "!" : "";
+}
+
+static void lead_json_fields(struct json *j, const struct lead *l)
+{
+	json_member_string(j, "ref", l->ref);
+	json_member_string(j, "id", l->id);
+	json_member_string(j, "status", l->status);
+	json_member_bool(j, "unread", l->unread);
+	json_member_bool(j, "undeliverable", l->undeliverable);
+	json_member_string(j, "applicant_email", l->applicant_email);
+	json_member_string(j, "contact_name", l->contact_name);
+	json_member_string(j, "organisation", l->organisation);
+	json_member_string(j, "org_type", l->org_type);
+	json_member_string(j, "phone", l->phone);
+	json_member_string(j, "website", l->website);
+	json_member_string(j, "postcode", l->postcode);
+	json_member_string(j, "area", l->area);
+	json_key(j, "functions");
+	json_list(j, l->functions);
+	json_member_bool(j, "is_partnership_enquiry", l->is_partnership_enquiry);
+	json_member_bool(j, "out_of_area", l->out_of_area);
+	json_key(j, "provenance");
+	json_raw(j, l->provenance);
+	json_member_string(j, "assigned_to", l->assigned_to);
+	json_member_string(j, "subject", l->subject);
+	json_member_string(j, "ack_decision", l->ack_decision);
+	json_member_string(j, "quarantine_reason", l->quarantine_reason);
+	json_member_int(j, "message_count", l->message_count);
+	json_member_time(j, "created_at", l->created_at);
+	json_member_time(j, "updated_at", l->updated_at);
+}
+
+static char *local_time(gint64 t)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(t);
+	return dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M") : g_strdup("-");
+}
+
+static const char *who(const struct lead *l)
+{
+	if (l->contact_name && *l->contact_name)
+		return l->contact_name;
+	return l->applicant_email ? l->applicant_email : "";
+}
+
+static void print_leads_table(GPtrArray *leads)
+{
+	g_autoptr(OvTable) t = table_new((const char *[]){"REF", "STATUS", "FL", "RECEIVED", "FROM",
+							"ORGANISATION", "SUBJECT", NULL});
+	for (guint i = 0; i < leads->len; i++) {
+		const struct lead *l = leads->pdata[i];
+		g_autofree char *when = local_time(l->created_at);
+		const char *cells[] = {l->ref, l->status,	 flags_of(l), when,
+				       who(l), l->organisation, l->subject};
+		table_add_row(t, cells);
+	}
+	table_print(t, stdout);
+}
+
+static int cmd_leads(int argc, char **argv)
+{
+	struct lead_filter filter = {0};
+	char *status_opt = NULL;
+	GOptionEntry entries[] = {
+		{"status", 's', 0, G_OPTION_ARG_STRING, &status_opt,
+		 "Only leads with this status (new, reviewing, contacted, partner, declined, spam, "
+		 "quarantined)",
+		 "S"},
+		G_OPTION_ENTRY_NULL};
+	g_autoptr(GOptionContext) ctx = new_context(
+		"", "The review queue, newest first. FL flags: U = the partner wrote since a "
+		    "coordinator last opened the lead, ! = our mail to them bounced.",
+		"Examples:\n  overture leads\n  overture leads --status new\n"
+		"  overture leads --json | jq '.[0].ref'\n\n"
+		"On a terminal the table fits the window; piped, each lead is one line of\n"
+		"tab-separated fields (ref, status, flags, received, applicant_email,\n"
+		"contact_name, organisation, subject) with tab, newline and backslash escaped.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_add_main_entries(ctx, json_entries, NULL);
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	g_autofree char *status_value = status_opt;
+	if (argc > 1)
+		return wrong_arguments("leads takes no arguments; filters are options");
+	filter.status = status_value;
+	g_autoptr(OvConfig) cfg = load_config(CONFIG_STORE_ONLY, &status);
+	g_autoptr(OvStore) st = cfg ? open_store(cfg, &status) : NULL;
+	if (!st)
+		return status;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) leads = store_list_leads(st, &filter, &error);
+	if (!leads)
+		return fail(error);
+	if (opt_json) {
+		struct json j;
+		json_init(&j);
+		json_begin_array(&j);
+		for (guint i = 0; i < leads->len; i++) {
+			json_begin_object(&j);
+			lead_json_fields(&j, leads->pdata[i]);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		print_json(&j);
+	} else if (isatty(STDOUT_FILENO)) {
+		print_leads_table(leads);
+		if (!leads->len)
+			g_print("No leads yet: they appear when `overture run` files new mail.\n");
+	} else {
+		for (guint i = 0; i < leads->len; i++) {
+			const struct lead *l = leads->pdata[i];
+			g_autofree char *when = json_format_time(l->created_at);
+			const char *cells[] = {l->ref,		    l->status,	     flags_of(l),
+					       when,		    l->applicant_email, l->contact_name,
+					       l->organisation, l->subject};
+			table_print_tsv_row(stdout, cells, G_N_ELEMENTS(cells));
+		}
+	}
+	return EX_OK;
+}
+
+/* ---- show ---- */
+
+struct thread_item {
+	gint64 at;
+	const struct stored_message *in;
+	const struct outbox_row *out;
+};
+
+static int compare_items(gconstpointer a, gconstpointer b)
+{
+	const struct thread_item *x = a, *y = b;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+static GArray *thread_of(GPtrArray *messages, GPtrArray *outbox)
+{
+	GArray *items = g_array_new(FALSE, FALSE, sizeof(struct thread_item));
+	for (guint i = 0; i < messages->len; i++) {
+		const struct stored_message *m = messages->pdata[i];
+		struct thread_item it = {.at = m->filed_at, .in = m};
+		g_array_append_val(items, it);
+	}
+	for (guint i = 0; i < outbox->len; i++) {
+		const struct outbox_row *o = outbox->pdata[i];
+		struct thread_item it = {.at = o->created_at, .out = o};
+		g_array_append_val(items, it);
+	}
+	g_array_sort(items, compare_items); /* stable for equal times: in before out */
+	return items;
+}
+
+static void field(const char *label, const char *value)
+{
+	if (value && *value)
+		g_print("%-16s %s\n", label, value);
+}
+
+static void print_indented(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+	for (char **l = lines; *l; l++)
+		g_print("    %s\n", *l);
+}
+
+static void print_message(const struct stored_message *m, guint n)
+{
+	g_autofree char *when = local_time(m->filed_at);
+	g_print("\n[%u] %s  in   %s from %s%s%s <%s>\n", n, when, m->kind,
+		m->from_name ? "\"" : "", m->from_name ? m->from_name : "",
+		m->from_name ? "\"" : "", m->from_addr ? m->from_addr : "?");
+	g_print("    Subject: %s\n    Decision: %s\n", m->subject ? m->subject : "", m->decision);
+	for (guint i = 0; i < m->attachments->len; i++) {
+		const struct stored_attachment *a = m->attachments->pdata[i];
+		g_print("    Attachment %u: %s (%s, %" G_GINT64_FORMAT " bytes)\n", i + 1,
+			a->filename, a->content_type, a->size);
+	}
+	g_print("\n");
+	print_indented(m->text);
+}
+
+static void print_outgoing(const struct outbox_row *o, guint n)
+{
+	g_autofree char *when = local_time(o->created_at);
+	g_print("\n[%u] %s  out  %s to %s\n    Subject: %s\n    Message-ID: <%s>\n", n, when,
+		o->kind, o->recipient, o->subject, o->message_id);
+	if (!strcmp(o->status, "sent")) {
+		g_autofree char *sent = local_time(o->sent_at);
+		g_print("    Status: sent %s (%s)\n", sent, o->server_reply ? o->server_reply : "");
+	} else {
+		g_print("    Status: %s after %" G_GINT64_FORMAT " attempts%s%s\n", o->status,
+			o->attempts, o->last_error ? ": " : "", o->last_error ? o->last_error : "");
+	}
+}
+
+static void print_lead(const struct lead *l, GPtrArray *messages, GPtrArray *outbox,
+		       GPtrArray *events)
+{
+	g_autofree char *created = local_time(l->created_at);
+	g_print("%s  %s%s%s\n\n", l->ref, l->status, l->unread ? "  (unread mail from the partner)" : "",
+		l->undeliverable ? "  (our mail to them bounced: phone instead)" : "");
+	field("Received", created);
+	field("Applicant", l->applicant_email);
+	field("Contact", l->contact_name);
+	field("Organisation", l->organisation);
+	field("Type", l->org_type);
+	field("Phone", l->phone);
+	field("Website", l->website);
+	field("Postcode", l->postcode);
+	field("Area", l->area);
+	field("Functions", l->functions);
+	field("Assigned to", l->assigned_to);
+	field("Subject", l->subject);
+	field("Quarantined", l->quarantine_reason);
+	field("Acknowledgement", l->ack_decision);
+
+	g_autoptr(GArray) items = thread_of(messages, outbox);
+	g_print("\nThread (%u):\n", items->len);
+	for (guint i = 0; i < items->len; i++) {
+		const struct thread_item *it = &g_array_index(items, struct thread_item, i);
+		if (it->in)
+			print_message(it->in, i + 1);
+		else
+			print_outgoing(it->out, i + 1);
+	}
+	g_print("\nHistory:\n");
+	for (guint i = 0; i < events->len; i++) {
+		const struct event *e = events->pdata[i];
+		g_autofree char *when = local_time(e->at);
+		g_print("  %s  %s: %s%s%s\n", when, e->actor, e->action, e->detail ? ": " : "",
+			e->detail ? e->detail : "");
+	}
+}
+
+static void json_message(struct json *j, const struct stored_message *m)
+{
+	json_begin_object(j);
+	json_member_string(j, "direction", "in");
+	json_member_string(j, "kind", m->kind);
+	json_member_string(j, "message_id", m->message_id);
+	json_member_string(j, "from_name", m->from_name);
+	json_member_string(j, "from", m->from_addr);
+	json_member_string(j, "subject", m->subject);
+	json_member_time(j, "date", m->date);
+	json_member_time(j, "filed_at", m->filed_at);
+	json_member_string(j, "decision", m->decision);
+	json_member_string(j, "text", m->text);
+	json_key(j, "attachments");
+	json_begin_array(j);
+	for (guint i = 0; i < m->attachments->len; i++) {
+		const struct stored_attachment *a = m->attachments->pdata[i];
+		json_begin_object(j);
+		json_member_int(j, "number", i + 1);
+		json_member_string(j, "filename", a->filename);
+		json_member_string(j, "content_type", a->content_type);
+		json_member_int(j, "size", a->size);
+		json_member_string(j, "sha256", a->sha256);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_end_object(j);
+}
+
+static void json_outgoing(struct json *j, const struct outbox_row *o)
+{
+	json_begin_object(j);
+	json_member_string(j, "direction", "out");
+	json_member_int(j, "outbox_id", o->id);
+	json_member_string(j, "kind", o->kind);
+	json_member_string(j, "message_id", o->message_id);
+	json_member_string(j, "to", o->recipient);
+	json_member_string(j, "subject", o->subject);
+	json_member_string(j, "status", o->status);
+	json_member_int(j, "attempts", o->attempts);
+	json_member_string(j, "last_error", o->last_error);
+	json_member_string(j, "server_reply", o->server_reply);
+	json_member_time(j, "created_at", o->created_at);
+	json_member_time(j, "sent_at", o->sent_at);
+	json_end_object(j);
+}
+
+static void print_lead_json(const struct lead *l, GPtrArray *messages, GPtrArray *outbox,
+			    GPtrArray *events)
+{
+	struct json j;
+	json_init(&j);
+	json_begin_object(&j);
+	lead_json_fields(&j, l);
+	g_autoptr(GArray) items = thread_of(messages, outbox);
+	json_key(&j, "thread");
+	json_begin_array(&j);
+	for (guint i = 0; i < items->len; i++) {
+		const struct thread_item *it = &g_array_index(items, struct thread_item, i);
+		if (it->in)
+			json_message(&j, it->in);
+		else
+			json_outgoing(&j, it->out);
+	}
+	json_end_array(&j);
+	json_key(&j, "history");
+	json_begin_array(&j);
+	for (guint i = 0; i < events->len; i++) {
+		const struct event *e = events->pdata[i];
+		json_begin_object(&j);
+		json_member_time(&j, "at", e->at);
+		json_member_string(&j, "actor", e->actor);
+		json_member_string(&j, "action", e->action);
+		json_member_string(&j, "detail", e->detail);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	print_json(&j);
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = new_context(
+		"REF", "One lead: its fields, the whole thread in and out with the acknowledgement "
+		       "decisions, attachments and history. Marks the partner's mail as read.",
+		"Examples:\n  overture show EOI-2026-0042\n  overture show EOI-2026-0042 --json");
+	g_option_context_add_main_entries(ctx, json_entries, NULL);
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return wrong_arguments("show needs one lead reference, e.g. EOI-2026-0042");
+	g_autoptr(OvConfig) cfg = load_config(CONFIG_STORE_ONLY, &status);
+	g_autoptr(OvStore) st = cfg ? open_store(cfg, &status) : NULL;
+	if (!st)
+		return status;
+	g_autoptr(GError) error = NULL;
+	struct lead *l = store_get_lead(st, argv[1], &error);
+	if (!l)
+		return fail(error);
+	g_autoptr(GPtrArray) messages = store_lead_messages(st, l->id, &error);
+	g_autoptr(GPtrArray) outbox = messages ? store_outbox_list(st, l->id, &error) : NULL;
+	g_autoptr(GPtrArray) events = outbox ? store_lead_events(st, l->id, &error) : NULL;
+	if (!events || !store_mark_lead_read(st, l->id, &error)) {
+		lead_free(l);
+		return fail(error);
+	}
+	if (opt_json)
+		print_lead_json(l, messages, outbox, events);
+	else
+		print_lead(l, messages, outbox, events);
+	lead_free(l);
+	return EX_OK;
+}
+
+/* ---- classify ---- */
+
+static int cmd_classify(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = new_context(
+		"FILE.eml", "Say whether Overture would acknowledge this message, and why. Reads "
+			    "the file only: the store and the servers are not touched.",
+		"Example:\n  overture classify out-of-office.eml\n\n"
+		"Exit status: 0 acknowledge, 1 withhold, 65 the file is not a message.");
+	g_option_context_add_main_entries(ctx, json_entries, NULL);
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return wrong_arguments("classify needs one message file");
+	g_autoptr(OvConfig) cfg = load_config(CONFIG_STORE_ONLY, &status);
+	if (!cfg)
+		return status;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(OvMail) m = mail_parse_file(argv[1], &error);
+	if (!m)
+		return fail(error);
+	struct verdict v;
+	classify_mail(m, cfg, &v);
+	const char *reply = mail_reply_address(m);
+	if (opt_json) {
+		struct json j;
+		json_init(&j);
+		json_begin_object(&j);
+		json_member_string(&j, "decision", v.robot ? "withhold" : "acknowledge");
+		json_member_string(&j, "reason", v.robot ? v.reason : "a person's message");
+		json_member_string(&j, "reply_address", reply);
+		json_member_bool(&j, "bounce", v.bounce);
+		json_end_object(&j);
+		print_json(&j);
+	} else if (v.robot) {
+		g_print("withhold: %s\n", v.reason);
+	} else {
+		g_print("acknowledge: a person's message (reply to %s)\n", reply ? reply : "?");
+	}
+	status = v.robot ? 1 : EX_OK;
+	verdict_clear(&v);
+	return status;
+}
+
+/* ---- help ---- */
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	g_print("overture %s\n", OVERTURE_VERSION);
+	return EX_OK;
+}
+
+static const struct command commands[] = {
+	{"run", cmd_run, "the daemon: file new mail as leads, send acknowledgements"},
+	{"check", cmd_check, "check configuration, templates, store, IMAP and SMTP"},
+	{"leads", cmd_leads, "the review queue, newest first"},
+	{"show", cmd_show, "one lead: fields, thread, attachments, history"},
+	{"classify", cmd_classify, "would this message be acknowledged, and why"},
+	{"help", cmd_help, "this list; `overture help COMMAND` for one command"},
+	{"version", cmd_version, "print the version"},
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+	fprintf(out, "Usage: overture COMMAND [OPTION...]\n\n"
+		     "Overture files a Music Education Hub's partnership enquiries from its IMAP "
+		     "mailbox\nas leads, acknowledges each once, and keeps the coordinators' review "
+		     "queue.\n\nCommands:\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nEach command has --help. The configuration is -c FILE, else "
+		     "$OVERTURE_CONFIG,\nelse /etc/overture/overture.conf. See overture(1).\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 1 && find_command(argv[1]) && strcmp(argv[1], "help")) {
+		g_autofree char *prg = g_strdup_printf("overture %s", argv[1]);
+		g_set_prgname(prg);
+		char *help_argv[] = {prg, (char *)"--help", NULL};
+		return find_command(argv[1])->run(2, help_argv);
+	}
+	print_overview(stdout);
+	return EX_OK;
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview(stderr);
+		return EX_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		name = "help";
+	if (!strcmp(name, "--version"))
+		name = "version";
+	const struct command *cmd = find_command(name);
+	if (!cmd) {
+		g_printerr("overture: unknown command '%s'. Try 'overture help'.\n", name);
+		return EX_USAGE;
+	}
+	g_autofree char *prg = g_strdup_printf("overture %s", cmd->name);
+	g_set_prgname(prg);
+	argv[1] = prg;
+	int status = cmd->run(argc - 1, argv + 1);
+	g_free(opt_config);
+	return status;
+}

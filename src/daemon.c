@@ -1,0 +1,180 @@
+/* The main loop. Signals only set a flag; the loop checks it between messages and while
+ * waiting, so SIGTERM finishes the message in hand and exits cleanly. */
+#include "daemon.h"
+
+#include "compose.h"
+#include "error.h"
+#include "intake.h"
+#include "log.h"
+#include "outbox.h"
+#include "store.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#define MAX_BACKOFF 900		/* seconds between attempts while IMAP is unreachable */
+#define LOGIN_RETRY 600		/* seconds between attempts while login or TLS fails */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void notify_systemd(const char *state)
+{
+	const char *path = g_getenv("NOTIFY_SOCKET");
+	if (!path || !*path || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) < 0)
+		log_debug("cannot notify systemd: %s", g_strerror(errno));
+	close(fd);
+}
+
+/* Waits SECONDS, or less when a signal asks us to stop. */
+static void wait_seconds(gint64 seconds)
+{
+	for (gint64 waited = 0; waited < seconds && !stop_requested; waited++)
+		poll(NULL, 0, 1000);
+}
+
+struct loop_state {
+	int failures;	   /* consecutive failed passes */
+	char *last_problem; /* logged once until it changes */
+};
+
+static void report_pass(const struct intake_report *in, const struct send_report *out)
+{
+	if (!in->filed && !in->follow_ups && !in->robots && !in->quarantined && !in->duplicates &&
+	    !out->sent && !out->deferred && !out->failed)
+		return;
+	log_info("filed %u new leads, %u follow-ups, %u robot messages, %u quarantined, "
+		 "%u already filed; sent %u, deferred %u, failed %u",
+		 in->filed, in->follow_ups, in->robots, in->quarantined, in->duplicates, out->sent,
+		 out->deferred, out->failed);
+}
+
+/* Logs a problem when it is new, and a recovery when a problem ends. */
+static void note_problem(struct loop_state *ls, const GError *error)
+{
+	if (!error) {
+		if (ls->last_problem)
+			log_notice("the mailbox is reachable again");
+		g_clear_pointer(&ls->last_problem, g_free);
+		ls->failures = 0;
+		return;
+	}
+	ls->failures++;
+	if (g_strcmp0(ls->last_problem, error->message) == 0)
+		return;
+	g_free(ls->last_problem);
+	ls->last_problem = g_strdup(error->message);
+	gboolean admin = g_error_matches(error, OV_ERROR, OV_ERROR_IMAP_AUTH) ||
+			 g_error_matches(error, OV_ERROR, OV_ERROR_IMAP_TLS) ||
+			 g_error_matches(error, OV_ERROR, OV_ERROR_STORE) ||
+			 g_error_matches(error, OV_ERROR, OV_ERROR_CONFIG);
+	log_msg(admin ? LOG_LEVEL_ERR : LOG_LEVEL_WARNING, "%s%s", error->message,
+		admin ? " (retrying every 10 minutes until this is fixed)" : " (will retry)");
+}
+
+static gint64 next_wait(const struct config *cfg, const struct loop_state *ls,
+			const GError *error)
+{
+	if (!error)
+		return cfg->imap.poll_interval;
+	if (g_error_matches(error, OV_ERROR, OV_ERROR_IMAP_AUTH) ||
+	    g_error_matches(error, OV_ERROR, OV_ERROR_IMAP_TLS))
+		return MAX(LOGIN_RETRY, cfg->imap.poll_interval);
+	if (g_error_matches(error, OV_ERROR, OV_ERROR_MAILBOX_CHANGED))
+		return 1; /* the next pass re-reads the mailbox at once */
+	gint64 wait = cfg->imap.poll_interval;
+	for (int i = 1; i < ls->failures && wait < MAX_BACKOFF; i++)
+		wait *= 2;
+	return MIN(wait, MAX(MAX_BACKOFF, cfg->imap.poll_interval));
+}
+
+/* One cycle: file new mail, then send what is due. Returns the intake error, if any. */
+static GError *cycle(struct store *st, const struct config *cfg, const struct templates *tmpl,
+		     gboolean send)
+{
+	struct intake_report in = {0};
+	struct send_report out = {0};
+	GError *intake_error = NULL;
+	g_autoptr(GError) send_error = NULL;
+	intake_run(st, cfg, tmpl, &stop_requested, &in, &intake_error);
+	if (send && !outbox_send_due(st, cfg, &out, &send_error))
+		log_err("outbox: %s", send_error->message);
+	report_pass(&in, &out);
+	return intake_error;
+}
+
+static int run_loop(struct store *st, const struct config *cfg, const struct templates *tmpl,
+		    const struct run_options *opts)
+{
+	struct loop_state ls = {0};
+	int status = EX_OK;
+	if (!opts->once) {
+		log_notice("overture started: polling %s every %" G_GINT64_FORMAT " s",
+			   cfg->imap.url, cfg->imap.poll_interval);
+		notify_systemd("READY=1\nSTATUS=polling the mailbox");
+	}
+	while (!stop_requested) {
+		g_autoptr(GError) error = cycle(st, cfg, tmpl, !opts->dry_run);
+		if (opts->once) {
+			if (error) {
+				log_err("%s", error->message);
+				status = ov_error_exit_code(error);
+			}
+			break;
+		}
+		note_problem(&ls, error);
+		wait_seconds(next_wait(cfg, &ls, error));
+	}
+	if (!opts->once) {
+		notify_systemd("STOPPING=1");
+		log_notice("overture stopped");
+	}
+	g_free(ls.last_problem);
+	return status;
+}
+
+int daemon_run(const struct config *cfg, const struct run_options *opts)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(OvTemplates) tmpl = templates_load(cfg->ack.templates, &error);
+	g_autoptr(OvStore) st = tmpl ? store_open(cfg->store.path, &error) : NULL;
+	if (!st) {
+		log_err("%s", error->message);
+		return ov_error_exit_code(error);
+	}
+	catch_signals();
+	return run_loop(st, cfg, tmpl, opts);
+}

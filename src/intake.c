@@ -1,0 +1,524 @@
+/* Runs each new message through the stages. The order is what keeps the invariants:
+ * the raw bytes are durable in the spool before the database commit that names them,
+ * the lead and its acknowledgement are filed in one transaction together with the
+ * mailbox's progress, and only after that commit is the message marked on the server. */
+#include "intake.h"
+
+#include "classify.h"
+#include "error.h"
+#include "extract.h"
+#include "fingerprint.h"
+#include "header.h"
+#include "ids.h"
+#include "imap.h"
+#include "log.h"
+#include "mime.h"
+#include "spool.h"
+#include "testhook.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HEADER_LIMIT (1024 * 1024)
+
+struct intake {
+	struct store *st;
+	const struct config *cfg;
+	const struct templates *tmpl;
+	struct imap *im;
+	char *mailbox; /* key of this mailbox in the store */
+	gint64 uidvalidity;
+	struct intake_report *report;
+};
+
+/* What happens to one parsed message. */
+struct plan {
+	const char *kind;    /* enquiry | follow_up | robot | bounce | quarantined */
+	char *lead_id;	     /* existing lead it belongs to, or NULL */
+	char *lead_ref;	     /* its reference, for the log */
+	char *decision;	     /* acknowledged | withheld: ... */
+	gboolean new_lead;
+	gboolean acknowledge;
+	const char *status;  /* of a new lead */
+	char *quarantine_reason;
+};
+
+static void plan_clear(struct plan *p)
+{
+	g_free(p->lead_id);
+	g_free(p->lead_ref);
+	g_free(p->decision);
+	g_free(p->quarantine_reason);
+}
+
+static gint64 now_seconds(void)
+{
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* ---- marking on the server, after the commit ---- */
+
+static void mark_on_server(struct intake *in, const struct imap_meta *meta)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean ok = TRUE;
+	switch (in->cfg->imap.after_filing) {
+	case AFTER_FILING_KEEP:
+		/* Fetching set \Seen as a side effect; leave the mailbox as people left it. */
+		if (!meta->seen)
+			ok = imap_set_seen(in->im, meta->uid, FALSE, &error);
+		break;
+	case AFTER_FILING_SEEN:
+		ok = imap_set_seen(in->im, meta->uid, TRUE, &error);
+		break;
+	case AFTER_FILING_MOVE:
+		ok = imap_move(in->im, meta->uid, in->cfg->imap.move_folder, &error);
+		break;
+	}
+	if (!ok)
+		log_warn("UID %" G_GINT64_FORMAT " is filed but could not be marked on the server: %s",
+			 meta->uid, error->message);
+	testhook_step("marked");
+}
+
+/* ---- deciding ---- */
+
+/* The lead a reply belongs to: by In-Reply-To/References, else by [REF] in the subject. */
+static char *find_thread(struct intake *in, const struct mail *mail, GError **error)
+{
+	g_autoptr(GPtrArray) ids = g_ptr_array_new();
+	for (guint i = 0; i < mail->in_reply_to->len; i++)
+		g_ptr_array_add(ids, mail->in_reply_to->pdata[i]);
+	for (guint i = 0; i < mail->references->len; i++)
+		g_ptr_array_add(ids, mail->references->pdata[i]);
+	GError *local = NULL;
+	char *lead = store_lead_for_message_ids(in->st, ids, &local);
+	if (lead || local) {
+		if (local)
+			g_propagate_error(error, local);
+		return lead;
+	}
+	g_autofree char *pattern = g_strdup_printf("\\[(%s-[0-9]{4}-[0-9]{4,})\\]",
+						   in->cfg->hub.reference_prefix);
+	g_autoptr(GRegex) re = g_regex_new(pattern, G_REGEX_CASELESS, 0, NULL);
+	g_autoptr(GMatchInfo) match = NULL;
+	if (re && g_regex_match(re, mail->subject, 0, &match)) {
+		g_autofree char *ref = g_match_info_fetch(match, 1);
+		return store_lead_id_for_ref(in->st, ref, error);
+	}
+	return NULL;
+}
+
+/* Why an enquiry from a person gets no acknowledgement, or NULL when it gets one. */
+static char *ack_withheld_because(struct intake *in, const char *address, gint64 internaldate,
+				  GError **error)
+{
+	const struct config_ack *ack = &in->cfg->ack;
+	gint64 now = now_seconds();
+	if (!address || !header_address_ok(address))
+		return g_strdup("no usable address to reply to");
+	if (internaldate && now - internaldate > ack->max_age)
+		return g_strdup_printf("arrived %" G_GINT64_FORMAT " days ago, longer than "
+				       "[ack] max_age",
+				       (now - internaldate) / 86400);
+	gint64 recent = 0, open = 0;
+	if (!store_count_recent_acks(in->st, address, now - ack->min_interval, &recent, error) ||
+	    !store_count_open_leads(in->st, address, &open, error))
+		return NULL;
+	if (recent > 0)
+		return g_strdup_printf("%s was already acknowledged within [ack] min_interval",
+				       address);
+	if (open >= ack->max_open_leads)
+		return g_strdup_printf("%s already has %" G_GINT64_FORMAT " open leads", address,
+				       open);
+	return NULL;
+}
+
+static gboolean plan_for(struct intake *in, const struct mail *mail, const struct verdict *v,
+			 gint64 internaldate, struct plan *p, GError **error)
+{
+	GError *local = NULL;
+	p->lead_id = find_thread(in, mail, &local);
+	if (!p->lead_id && !local && v->bounce && mail->enclosed_ids->len)
+		p->lead_id = store_lead_for_message_ids(in->st, mail->enclosed_ids, &local);
+	if (local) {
+		g_propagate_error(error, local);
+		return FALSE;
+	}
+	if (v->robot) {
+		p->kind = v->bounce ? "bounce" : "robot";
+		p->decision = g_strdup_printf("withheld: %s", v->reason);
+		return TRUE;
+	}
+	if (p->lead_id) {
+		p->kind = "follow_up";
+		p->decision = g_strdup("withheld: follow-up of an existing lead");
+		return TRUE;
+	}
+	p->kind = "enquiry";
+	p->new_lead = TRUE;
+	p->status = "new";
+	char *why = ack_withheld_because(in, mail_reply_address(mail), internaldate, &local);
+	if (local) {
+		g_propagate_error(error, local);
+		return FALSE;
+	}
+	p->acknowledge = why == NULL;
+	p->decision = why ? g_strdup_printf("withheld: %s", why) : g_strdup("acknowledged");
+	g_free(why);
+	return TRUE;
+}
+
+/* ---- filing ---- */
+
+struct filing {
+	const struct imap_meta *meta;
+	const char *fingerprint;
+	const char *raw_path;
+	gint64 raw_size;
+	const struct mail *mail; /* NULL when unparsable */
+	const struct lead_fields *fields;
+};
+
+static gboolean file_in_transaction(struct intake *in, const struct filing *f, struct plan *p,
+				    GError **error)
+{
+	g_autofree char *new_id = NULL;
+	if (p->new_lead &&
+	    !store_insert_lead(in->st, in->cfg->hub.reference_prefix, f->fields, p->status,
+			       f->mail ? f->mail->subject : "", p->quarantine_reason, &new_id,
+			       &p->lead_ref, error))
+		return FALSE;
+	const char *lead_id = new_id ? new_id : p->lead_id;
+	struct message_row row = {
+		.lead_id = lead_id, .kind = p->kind, .fingerprint = f->fingerprint,
+		.raw_path = f->raw_path, .raw_size = f->raw_size, .mailbox = in->mailbox,
+		.uidvalidity = in->uidvalidity, .uid = f->meta->uid,
+		.internaldate = f->meta->internaldate, .decision = p->decision, .mail = f->mail,
+	};
+	if (!store_insert_message(in->st, &row, NULL, error))
+		return FALSE;
+	if (p->acknowledge) {
+		g_autoptr(OvOutgoing) ack =
+			compose_ack(in->cfg, in->tmpl, p->lead_ref, f->fields, f->mail, error);
+		if (!ack || !store_queue_outgoing(in->st, lead_id, "ack", ack, error))
+			return FALSE;
+		in->report->acks++;
+	}
+	if (lead_id) {
+		const char *action = p->new_lead ? "filed" : "mail added";
+		g_autofree char *detail = g_strdup_printf("%s from %s (UID %" G_GINT64_FORMAT "): %s",
+							  p->kind, f->mail && f->mail->from_addr ? f->mail->from_addr : "?",
+							  f->meta->uid, p->decision);
+		if (!store_add_event(in->st, lead_id, "overture", action, detail, error))
+			return FALSE;
+		if (!p->new_lead && !strcmp(p->kind, "follow_up") &&
+		    !store_mark_lead_unread(in->st, lead_id, error))
+			return FALSE;
+	}
+	return store_advance_mailbox(in->st, in->mailbox, in->uidvalidity, f->meta->uid, error);
+}
+
+static gboolean file_message(struct intake *in, const struct filing *f, struct plan *p,
+			     GError **error)
+{
+	if (!store_begin(in->st, error))
+		return FALSE;
+	if (!file_in_transaction(in, f, p, error)) {
+		store_rollback(in->st);
+		return FALSE;
+	}
+	if (!store_commit(in->st, error))
+		return FALSE;
+	testhook_step("committed");
+	return TRUE;
+}
+
+static void count(struct intake *in, const struct plan *p)
+{
+	if (!strcmp(p->kind, "enquiry"))
+		in->report->filed++;
+	else if (!strcmp(p->kind, "follow_up"))
+		in->report->follow_ups++;
+	else if (!strcmp(p->kind, "quarantined"))
+		in->report->quarantined++;
+	else
+		in->report->robots++;
+}
+
+/* Makes TMP durable in the spool; returns its spool name. */
+static char *keep_raw(struct intake *in, const char *tmp, GError **error)
+{
+	g_autofree char *name = ids_new_uuid();
+	g_autofree char *file = g_strconcat(name, ".eml", NULL);
+	char *rel = spool_keep(in->cfg->store.spool, tmp, file, error);
+	if (rel)
+		testhook_step("spooled");
+	return rel;
+}
+
+/* Files a message that cannot be taken in whole as a quarantined lead: no ack, the
+ * bytes we have kept, and the reason, for a coordinator to look at and reprocess. */
+static gboolean file_quarantined(struct intake *in, const struct imap_meta *meta,
+				 const char *tmp, const char *fingerprint, const struct mail *mail,
+				 const char *reason, GError **error)
+{
+	g_autofree char *rel = NULL;
+	if (tmp && !(rel = keep_raw(in, tmp, error)))
+		return FALSE;
+	struct lead_fields fields;
+	if (mail) {
+		extract_fields(mail, in->cfg, &fields);
+	} else {
+		memset(&fields, 0, sizeof fields);
+		fields.provenance = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	}
+	struct plan p = {.kind = "quarantined", .new_lead = TRUE, .status = "quarantined"};
+	p.quarantine_reason = g_strdup(reason);
+	p.decision = g_strdup_printf("withheld: quarantined (%s)", reason);
+	struct filing f = {.meta = meta, .fingerprint = fingerprint, .raw_path = rel,
+			   .raw_size = meta->size, .mail = mail, .fields = &fields};
+	gboolean ok = file_message(in, &f, &p, error);
+	if (ok) {
+		log_warn("UID %" G_GINT64_FORMAT " quarantined as %s: %s", meta->uid, p.lead_ref,
+			 reason);
+		count(in, &p);
+	}
+	plan_clear(&p);
+	lead_fields_clear(&fields);
+	return ok;
+}
+
+/* A message over max_message_size: keep its header section so coordinators see who
+ * sent it, and quarantine it. */
+static gboolean quarantine_oversize(struct intake *in, const struct imap_meta *meta,
+				    GError **error)
+{
+	g_autofree char *reason = g_strdup_printf(
+		"%" G_GINT64_FORMAT " bytes, over [imap] max_message_size (%" G_GINT64_FORMAT ")",
+		meta->size, in->cfg->imap.max_message_size);
+	g_autofree char *tmp = NULL;
+	int fd = spool_create_temp(in->cfg->store.spool, &tmp, error);
+	if (fd < 0)
+		return FALSE;
+	g_autoptr(GError) fetch_error = NULL;
+	gboolean have_header =
+		imap_fetch(in->im, in->uidvalidity, meta->uid, TRUE, fd, HEADER_LIMIT, &fetch_error);
+	close(fd);
+	if (!have_header) {
+		g_unlink(tmp);
+		if (!g_error_matches(fetch_error, OV_ERROR, OV_ERROR_TOO_BIG) &&
+		    !g_error_matches(fetch_error, OV_ERROR, OV_ERROR_NOT_FOUND)) {
+			g_propagate_error(error, g_steal_pointer(&fetch_error));
+			return FALSE;
+		}
+		return file_quarantined(in, meta, NULL, NULL, NULL, reason, error);
+	}
+	g_autofree char *header_print = fingerprint_file(tmp, error);
+	if (!header_print)
+		return FALSE;
+	g_autofree char *print = g_strdup_printf("partial:%" G_GINT64_FORMAT ":%s", meta->size,
+						 header_print);
+	g_autofree char *known = NULL;
+	if (!store_find_fingerprint(in->st, print, &known, error))
+		return FALSE;
+	if (known) {
+		g_unlink(tmp);
+		return TRUE; /* already quarantined once */
+	}
+	g_autoptr(OvMail) headers = mail_parse_file(tmp, NULL);
+	return file_quarantined(in, meta, tmp, print, headers, reason, error);
+}
+
+/* The same message was filed before: record progress and mark, file nothing. */
+static gboolean skip_duplicate(struct intake *in, const struct imap_meta *meta,
+			       const char *ref, GError **error)
+{
+	if (!store_begin(in->st, error))
+		return FALSE;
+	if (!store_advance_mailbox(in->st, in->mailbox, in->uidvalidity, meta->uid, error)) {
+		store_rollback(in->st);
+		return FALSE;
+	}
+	if (!store_commit(in->st, error))
+		return FALSE;
+	log_info("UID %" G_GINT64_FORMAT " was filed before%s%s (same fingerprint): not filed "
+		 "again",
+		 meta->uid, *ref ? " as " : "", ref);
+	in->report->duplicates++;
+	mark_on_server(in, meta);
+	return TRUE;
+}
+
+static void log_filed(const struct imap_meta *meta, const struct mail *mail,
+		      const struct plan *p)
+{
+	log_info("UID %" G_GINT64_FORMAT " filed%s%s: %s from %s, \"%s\": %s", meta->uid,
+		 p->lead_ref ? " on " : "", p->lead_ref ? p->lead_ref : "", p->kind,
+		 mail->from_addr ? mail->from_addr : "(no address)", mail->subject, p->decision);
+}
+
+/* Parses, classifies and files the fetched message in TMP. */
+static gboolean file_fetched(struct intake *in, const struct imap_meta *meta, const char *tmp,
+			     GError **error)
+{
+	g_autofree char *print = fingerprint_file(tmp, error);
+	g_autofree char *known = NULL;
+	if (!print || !store_find_fingerprint(in->st, print, &known, error))
+		return FALSE;
+	if (known) {
+		g_unlink(tmp);
+		return skip_duplicate(in, meta, known, error);
+	}
+	g_autoptr(GError) parse_error = NULL;
+	g_autoptr(OvMail) mail = mail_parse_file(tmp, &parse_error);
+	if (!mail)
+		return file_quarantined(in, meta, tmp, print, NULL, parse_error->message, error);
+
+	struct verdict v;
+	classify_mail(mail, in->cfg, &v);
+	struct plan p = {0};
+	struct lead_fields fields;
+	extract_fields(mail, in->cfg, &fields);
+	gboolean ok = plan_for(in, mail, &v, meta->internaldate, &p, error);
+	g_autofree char *rel = ok ? keep_raw(in, tmp, error) : NULL;
+	struct filing f = {.meta = meta, .fingerprint = print, .raw_path = rel,
+			   .raw_size = meta->size, .mail = mail, .fields = &fields};
+	ok = rel && file_message(in, &f, &p, error);
+	if (ok) {
+		log_filed(meta, mail, &p);
+		count(in, &p);
+		mark_on_server(in, meta);
+	}
+	plan_clear(&p);
+	lead_fields_clear(&fields);
+	verdict_clear(&v);
+	return ok;
+}
+
+static gboolean take_in(struct intake *in, const struct imap_meta *meta, GError **error)
+{
+	if (meta->size > in->cfg->imap.max_message_size)
+		return quarantine_oversize(in, meta, error);
+	g_autofree char *tmp = NULL;
+	int fd = spool_create_temp(in->cfg->store.spool, &tmp, error);
+	if (fd < 0)
+		return FALSE;
+	GError *fetch_error = NULL;
+	gboolean fetched = imap_fetch(in->im, in->uidvalidity, meta->uid, FALSE, fd,
+				      in->cfg->imap.max_message_size, &fetch_error);
+	close(fd);
+	if (!fetched) {
+		g_unlink(tmp);
+		if (g_error_matches(fetch_error, OV_ERROR, OV_ERROR_NOT_FOUND)) {
+			log_info("UID %" G_GINT64_FORMAT " was removed before it could be fetched",
+				 meta->uid);
+			g_error_free(fetch_error);
+			return TRUE;
+		}
+		if (g_error_matches(fetch_error, OV_ERROR, OV_ERROR_TOO_BIG)) {
+			g_error_free(fetch_error);
+			return quarantine_oversize(in, meta, error);
+		}
+		g_propagate_error(error, fetch_error);
+		return FALSE;
+	}
+	testhook_step("fetched");
+	return file_fetched(in, meta, tmp, error);
+}
+
+/* ---- the pass over the mailbox ---- */
+
+/* Where to start: the stored progress, or on a first run or after a UIDVALIDITY change
+ * a fresh start recorded in the store. */
+static gboolean starting_point(struct intake *in, const struct imap_mailbox *box, gint64 *first,
+			       GError **error)
+{
+	struct mailbox_state state;
+	if (!store_get_mailbox(in->st, in->mailbox, &state, error))
+		return FALSE;
+	if (state.known && state.uidvalidity == box->uidvalidity) {
+		*first = state.last_uid + 1;
+		return TRUE;
+	}
+	gint64 start = 0;
+	if (state.known) {
+		log_warn("UIDVALIDITY of %s changed from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+			 ": the server renumbered its messages. Reading the whole mailbox again; "
+			 "messages already filed are recognised and not filed twice",
+			 in->cfg->imap.url, state.uidvalidity, box->uidvalidity);
+	} else {
+		start = box->uidnext > 0 ? box->uidnext - 1 : 0;
+		if (in->cfg->imap.backfill_days > 0) {
+			gint64 since = now_seconds() - in->cfg->imap.backfill_days * 86400;
+			g_autoptr(GArray) recent = imap_search_since(in->im, box, since, error);
+			if (!recent)
+				return FALSE;
+			if (recent->len)
+				start = g_array_index(recent, gint64, 0) - 1;
+		}
+		log_notice("first run on %s: filing the mail of the last %" G_GINT64_FORMAT
+			   " days (from UID %" G_GINT64_FORMAT ")",
+			   in->cfg->imap.url, in->cfg->imap.backfill_days, start + 1);
+	}
+	if (!store_reset_mailbox(in->st, in->mailbox, box->uidvalidity, start, error))
+		return FALSE;
+	*first = start + 1;
+	return TRUE;
+}
+
+static int compare_meta_uid(gconstpointer a, gconstpointer b)
+{
+	gint64 x = ((const struct imap_meta *)a)->uid, y = ((const struct imap_meta *)b)->uid;
+	return (x > y) - (x < y);
+}
+
+static gboolean run_pass(struct intake *in, const volatile sig_atomic_t *stop, GError **error)
+{
+	struct imap_mailbox box;
+	gint64 first;
+	if (!imap_select(in->im, &box, error))
+		return FALSE;
+	in->uidvalidity = box.uidvalidity;
+	if (!starting_point(in, &box, &first, error))
+		return FALSE;
+	g_autoptr(GArray) uids = imap_search_from(in->im, &box, first, error);
+	if (!uids)
+		return FALSE;
+	if (!uids->len)
+		return TRUE;
+	log_debug("%u new messages in %s", uids->len, imap_mailbox_name(in->im));
+	g_autoptr(GArray) metas = imap_fetch_meta(in->im, uids, error);
+	if (!metas)
+		return FALSE;
+	g_array_sort(metas, compare_meta_uid);
+	for (guint i = 0; i < metas->len; i++) {
+		if (stop && *stop)
+			break;
+		if (!take_in(in, &g_array_index(metas, struct imap_meta, i), error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean intake_run(struct store *st, const struct config *cfg, const struct templates *tmpl,
+		    const volatile sig_atomic_t *stop, struct intake_report *report,
+		    GError **error)
+{
+	*report = (struct intake_report){0};
+	if (!store_lock(st, "intake", error))
+		return FALSE;
+	struct intake in = {.st = st, .cfg = cfg, .tmpl = tmpl, .report = report};
+	gboolean ok = spool_prepare(cfg->store.spool, error);
+	if (ok) {
+		spool_clean_temp(cfg->store.spool);
+		in.mailbox = g_strdup_printf("%s %s", cfg->imap.url, cfg->imap.user);
+		in.im = imap_new(&cfg->imap, error);
+		ok = in.im && run_pass(&in, stop, error);
+	}
+	imap_free(in.im);
+	g_free(in.mailbox);
+	store_unlock(st, "intake");
+	return ok;
+}

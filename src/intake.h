@@ -1,0 +1,31 @@
+/* Intake: one pass over the mailbox. Finds the UIDs after the last filed one, and runs
+ * each message through fetch -> parse -> classify -> extract -> file (one transaction
+ * with its acknowledgement) -> mark on the server. Owns the order of those steps and
+ * the decisions between them; each stage's work lives in its own file. */
+#ifndef OVERTURE_INTAKE_H
+#define OVERTURE_INTAKE_H
+
+#include "compose.h"
+#include "config.h"
+#include "store.h"
+
+#include <glib.h>
+#include <signal.h>
+
+struct intake_report {
+	guint filed;	   /* new leads */
+	guint follow_ups;  /* joined an existing lead */
+	guint robots;	   /* auto-replies, bounces, lists... */
+	guint quarantined; /* could not be fetched whole or parsed */
+	guint duplicates;  /* already filed: not filed again */
+	guint acks;	   /* acknowledgements queued */
+};
+
+/* Files all new mail. Stops early, leaving the rest for the next pass, when *STOP
+ * becomes true. Fails with the IMAP error codes of error.h when the mailbox cannot be
+ * read; messages filed before the failure stay filed. */
+gboolean intake_run(struct store *st, const struct config *cfg, const struct templates *tmpl,
+		    const volatile sig_atomic_t *stop, struct intake_report *report,
+		    GError **error);
+
+#endif

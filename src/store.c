@@ -1,0 +1,929 @@
+/* The SQLite store. Opening applies the per-connection settings and the migrations
+ * (PRAGMA user_version); every write runs inside BEGIN IMMEDIATE so concurrent writers
+ * wait for each other instead of failing. Small helpers bind values by a type string:
+ * 's' text (NULL -> NULL), 'i' gint64, 'd' int, 'b' GBytes. */
+#include "store.h"
+
+#include "error.h"
+#include "ids.h"
+#include "json.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	GHashTable *locks; /* name -> fd + 1 */
+};
+
+static const char *const migrations[] = {
+	/* 1: the initial schema */
+	"CREATE TABLE leads ("
+	" id TEXT PRIMARY KEY, ref TEXT NOT NULL UNIQUE,"
+	" year INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'new',"
+	" unread INTEGER NOT NULL DEFAULT 1, undeliverable INTEGER NOT NULL DEFAULT 0,"
+	" applicant_email TEXT, contact_name TEXT, organisation TEXT, org_type TEXT,"
+	" phone TEXT, website TEXT, postcode TEXT, area TEXT, functions TEXT,"
+	" is_partnership_enquiry INTEGER NOT NULL DEFAULT 1,"
+	" out_of_area INTEGER NOT NULL DEFAULT 0,"
+	" provenance TEXT NOT NULL DEFAULT '{}', corrected TEXT NOT NULL DEFAULT '',"
+	" assigned_to TEXT, subject TEXT NOT NULL DEFAULT '', quarantine_reason TEXT,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, read_at INTEGER,"
+	" UNIQUE (year, seq));"
+	"CREATE INDEX leads_created ON leads (created_at DESC);"
+	"CREATE INDEX leads_applicant ON leads (applicant_email);"
+	"CREATE TABLE messages ("
+	" id TEXT PRIMARY KEY, lead_id TEXT REFERENCES leads (id),"
+	" kind TEXT NOT NULL, message_id TEXT, fingerprint TEXT UNIQUE,"
+	" in_reply_to TEXT, refs TEXT, subject TEXT, from_name TEXT, from_addr TEXT,"
+	" reply_to TEXT, return_path TEXT, date INTEGER, internaldate INTEGER, text TEXT,"
+	" raw_path TEXT, raw_size INTEGER, mailbox TEXT, uidvalidity INTEGER, uid INTEGER,"
+	" decision TEXT NOT NULL, filed_at INTEGER NOT NULL);"
+	"CREATE INDEX messages_lead ON messages (lead_id);"
+	"CREATE INDEX messages_message_id ON messages (message_id);"
+	"CREATE INDEX messages_uid ON messages (mailbox, uidvalidity, uid);"
+	"CREATE TABLE attachments ("
+	" id INTEGER PRIMARY KEY, message TEXT NOT NULL REFERENCES messages (id),"
+	" position INTEGER NOT NULL, filename TEXT NOT NULL, content_type TEXT NOT NULL,"
+	" size INTEGER NOT NULL, sha256 TEXT NOT NULL, is_inline INTEGER NOT NULL,"
+	" spool_path TEXT, note TEXT);"
+	"CREATE INDEX attachments_message ON attachments (message);"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY, lead_id TEXT REFERENCES leads (id), kind TEXT NOT NULL,"
+	" message_id TEXT NOT NULL UNIQUE, recipient TEXT NOT NULL,"
+	" envelope_from TEXT NOT NULL, subject TEXT NOT NULL, bytes BLOB NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt INTEGER NOT NULL, claimed_by TEXT, claimed_at INTEGER,"
+	" last_error TEXT, server_reply TEXT, created_at INTEGER NOT NULL, sent_at INTEGER);"
+	"CREATE INDEX outbox_due ON outbox (status, next_attempt);"
+	"CREATE INDEX outbox_lead ON outbox (lead_id);"
+	"CREATE TABLE notes ("
+	" id INTEGER PRIMARY KEY, lead_id TEXT NOT NULL REFERENCES leads (id),"
+	" author TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE INDEX notes_lead ON notes (lead_id);"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY, lead_id TEXT REFERENCES leads (id), actor TEXT NOT NULL,"
+	" action TEXT NOT NULL, detail TEXT, created_at INTEGER NOT NULL);"
+	"CREATE INDEX events_lead ON events (lead_id);"
+	"CREATE TABLE mailbox_state ("
+	" mailbox TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL,"
+	" last_uid INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
+};
+
+static gint64 now_seconds(void)
+{
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static gboolean db_fail(struct store *st, GError **error, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+	g_set_error(error, OV_ERROR,
+		    (code & 0xff) == SQLITE_BUSY ? OV_ERROR_BUSY : OV_ERROR_STORE,
+		    "database %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return FALSE;
+}
+
+static gboolean bind_values(sqlite3_stmt *s, const char *types, va_list ap)
+{
+	for (int i = 0; types && types[i]; i++) {
+		int rc = SQLITE_OK;
+		switch (types[i]) {
+		case 's':
+			rc = sqlite3_bind_text(s, i + 1, va_arg(ap, const char *), -1,
+					       SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, gint64));
+			break;
+		case 'd':
+			rc = sqlite3_bind_int(s, i + 1, va_arg(ap, int));
+			break;
+		case 'b': {
+			GBytes *b = va_arg(ap, GBytes *);
+			gsize len = 0;
+			const void *data = b ? g_bytes_get_data(b, &len) : NULL;
+			rc = data ? sqlite3_bind_blob64(s, i + 1, data, len, SQLITE_TRANSIENT)
+				  : sqlite3_bind_null(s, i + 1);
+			break;
+		}
+		default:
+			g_assert_not_reached();
+		}
+		if (rc != SQLITE_OK)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* A prepared statement with TYPES values bound; sqlite3_finalize it. */
+static sqlite3_stmt *query(struct store *st, GError **error, const char *sql, const char *types,
+			   ...)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, error, "prepare");
+		return NULL;
+	}
+	va_list ap;
+	va_start(ap, types);
+	gboolean ok = bind_values(s, types, ap);
+	va_end(ap);
+	if (!ok) {
+		db_fail(st, error, "bind");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Steps S: SQLITE_ROW, SQLITE_DONE, or 0 with ERROR set. */
+static int step(struct store *st, sqlite3_stmt *s, GError **error)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc;
+	db_fail(st, error, "step");
+	return 0;
+}
+
+static gboolean exec(struct store *st, GError **error, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, error, "prepare");
+	va_list ap;
+	va_start(ap, types);
+	gboolean ok = bind_values(s, types, ap);
+	va_end(ap);
+	if (!ok) {
+		sqlite3_finalize(s);
+		return db_fail(st, error, "bind");
+	}
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE;
+}
+
+static gboolean exec_script(struct store *st, const char *sql, GError **error)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, error, "exec");
+	return TRUE;
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? g_strdup((const char *)t) : NULL;
+}
+
+gboolean store_begin(struct store *st, GError **error)
+{
+	return exec_script(st, "BEGIN IMMEDIATE", error);
+}
+
+gboolean store_commit(struct store *st, GError **error)
+{
+	if (exec_script(st, "COMMIT", error))
+		return TRUE;
+	store_rollback(st);
+	return FALSE;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static gboolean migrate(struct store *st, GError **error)
+{
+	int latest = G_N_ELEMENTS(migrations);
+	sqlite3_stmt *s = query(st, error, "PRAGMA user_version", NULL);
+	if (!s)
+		return FALSE;
+	int version = step(st, s, error) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_finalize(s);
+	if (version < 0)
+		return FALSE;
+	if (version > latest) {
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE,
+			    "database %s has schema version %d, newer than this Overture "
+			    "understands (%d): install the newer Overture again",
+			    st->path, version, latest);
+		return FALSE;
+	}
+	for (int v = version; v < latest; v++) {
+		g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", v + 1);
+		if (!store_begin(st, error))
+			return FALSE;
+		if (!exec_script(st, migrations[v], error) || !exec_script(st, bump, error)) {
+			store_rollback(st);
+			return FALSE;
+		}
+		if (!store_commit(st, error))
+			return FALSE;
+		log_debug("database %s migrated to schema version %d", st->path, v + 1);
+	}
+	return TRUE;
+}
+
+struct store *store_open(const char *path, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	if (g_mkdir_with_parents(dir, 0770) != 0) {
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot create %s: %s", dir,
+			    g_strerror(errno));
+		return NULL;
+	}
+	g_autoptr(OvStore) st = g_new0(struct store, 1);
+	st->path = g_strdup(path);
+	st->locks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		db_fail(st, error, "open");
+		return NULL;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (!exec_script(st,
+			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+			 "PRAGMA foreign_keys = ON;",
+			 error) ||
+	    !migrate(st, error))
+		return NULL;
+	return g_steal_pointer(&st);
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, st->locks);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		close(GPOINTER_TO_INT(value) - 1);
+	g_hash_table_unref(st->locks);
+	if (st->db)
+		sqlite3_close(st->db);
+	g_free(st->path);
+	g_free(st);
+}
+
+gboolean store_lock(struct store *st, const char *name, GError **error)
+{
+	if (g_hash_table_contains(st->locks, name))
+		return TRUE;
+	g_autofree char *path = g_strdup_printf("%s.%s.lock", st->path, name);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	if (fd < 0) {
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot open %s: %s", path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		g_set_error(error, OV_ERROR, OV_ERROR_BUSY,
+			    "another overture process is working (%s is locked)", path);
+		return FALSE;
+	}
+	g_hash_table_insert(st->locks, g_strdup(name), GINT_TO_POINTER(fd + 1));
+	return TRUE;
+}
+
+void store_unlock(struct store *st, const char *name)
+{
+	gpointer value = g_hash_table_lookup(st->locks, name);
+	if (value) {
+		close(GPOINTER_TO_INT(value) - 1);
+		g_hash_table_remove(st->locks, name);
+	}
+}
+
+/* ---- intake ---- */
+
+gboolean store_get_mailbox(struct store *st, const char *mailbox, struct mailbox_state *out,
+			   GError **error)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *s = query(st, error,
+				"SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?",
+				"s", mailbox);
+	if (!s)
+		return FALSE;
+	int rc = step(st, s, error);
+	if (rc == SQLITE_ROW) {
+		out->known = TRUE;
+		out->uidvalidity = sqlite3_column_int64(s, 0);
+		out->last_uid = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc != 0;
+}
+
+gboolean store_reset_mailbox(struct store *st, const char *mailbox, gint64 uidvalidity,
+			     gint64 last_uid, GError **error)
+{
+	return exec(st, error,
+		    "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid, updated_at)"
+		    " VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET"
+		    " uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
+		    " updated_at = excluded.updated_at",
+		    "siii", mailbox, uidvalidity, last_uid, now_seconds());
+}
+
+gboolean store_advance_mailbox(struct store *st, const char *mailbox, gint64 uidvalidity,
+			       gint64 uid, GError **error)
+{
+	return exec(st, error,
+		    "UPDATE mailbox_state SET last_uid = max(last_uid, ?), updated_at = ?"
+		    " WHERE mailbox = ? AND uidvalidity = ?",
+		    "iisi", uid, now_seconds(), mailbox, uidvalidity);
+}
+
+gboolean store_find_fingerprint(struct store *st, const char *fingerprint, char **ref,
+				GError **error)
+{
+	*ref = NULL;
+	sqlite3_stmt *s = query(st, error,
+				"SELECT coalesce(l.ref, '') FROM messages m"
+				" LEFT JOIN leads l ON l.id = m.lead_id WHERE m.fingerprint = ?",
+				"s", fingerprint);
+	if (!s)
+		return FALSE;
+	int rc = step(st, s, error);
+	if (rc == SQLITE_ROW)
+		*ref = col_text(s, 0);
+	sqlite3_finalize(s);
+	return rc != 0;
+}
+
+gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known,
+				GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT 1 FROM messages WHERE message_id = ?"
+				" UNION ALL SELECT 1 FROM outbox WHERE message_id = ? LIMIT 1",
+				"ss", message_id, message_id);
+	if (!s)
+		return FALSE;
+	int rc = step(st, s, error);
+	*known = rc == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return rc != 0;
+}
+
+char *store_lead_for_message_ids(struct store *st, GPtrArray *ids, GError **error)
+{
+	for (guint i = 0; ids && i < ids->len; i++) {
+		sqlite3_stmt *s = query(st, error,
+					"SELECT lead_id FROM messages WHERE message_id = ?1"
+					" AND lead_id IS NOT NULL"
+					" UNION ALL SELECT lead_id FROM outbox WHERE message_id = ?1"
+					" AND lead_id IS NOT NULL LIMIT 1",
+					"s", (const char *)ids->pdata[i]);
+		if (!s)
+			return NULL;
+		int rc = step(st, s, error);
+		char *lead = rc == SQLITE_ROW ? col_text(s, 0) : NULL;
+		sqlite3_finalize(s);
+		if (lead || rc == 0)
+			return lead;
+	}
+	return NULL;
+}
+
+char *store_lead_id_for_ref(struct store *st, const char *ref, GError **error)
+{
+	sqlite3_stmt *s = query(st, error, "SELECT id FROM leads WHERE ref = upper(?)", "s", ref);
+	if (!s)
+		return NULL;
+	char *id = step(st, s, error) == SQLITE_ROW ? col_text(s, 0) : NULL;
+	sqlite3_finalize(s);
+	return id;
+}
+
+/* Where each field came from, as a JSON object with the fields in name order. */
+static gboolean count_rows(struct store *st, sqlite3_stmt *s, gint64 *count, GError **error)
+{
+	if (!s)
+		return FALSE;
+	int rc = step(st, s, error);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW;
+}
+
+gboolean store_count_recent_acks(struct store *st, const char *address, gint64 since,
+				 gint64 *count, GError **error)
+{
+	return count_rows(st,
+			  query(st, error,
+				"SELECT count(*) FROM outbox WHERE kind = 'ack'"
+				" AND recipient = lower(?) AND created_at >= ? AND status != 'failed'",
+				"si", address, since),
+			  count, error);
+}
+
+gboolean store_count_open_leads(struct store *st, const char *address, gint64 *count,
+				GError **error)
+{
+	return count_rows(st,
+			  query(st, error,
+				"SELECT count(*) FROM leads WHERE applicant_email = lower(?)"
+				" AND status IN ('new', 'reviewing', 'contacted')",
+				"s", address),
+			  count, error);
+}
+
+static char *provenance_json(GHashTable *provenance)
+{
+	struct json j;
+	json_init(&j);
+	json_begin_object(&j);
+	if (provenance) {
+		g_autoptr(GList) keys = g_hash_table_get_keys(provenance);
+		keys = g_list_sort(keys, (GCompareFunc)strcmp);
+		for (GList *k = keys; k; k = k->next)
+			json_member_string(&j, k->data, g_hash_table_lookup(provenance, k->data));
+	}
+	json_end_object(&j);
+	return g_strchomp(json_finish(&j));
+}
+
+gboolean store_insert_lead(struct store *st, const char *prefix, const struct lead_fields *f,
+			   const char *status, const char *subject, const char *quarantine_reason,
+			   char **id, char **ref, GError **error)
+{
+	gint64 now = now_seconds();
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(now);
+	int year = g_date_time_get_year(dt);
+	sqlite3_stmt *s = query(st, error,
+				"SELECT coalesce(max(seq), 0) + 1 FROM leads WHERE year = ?", "d",
+				year);
+	if (!s)
+		return FALSE;
+	gint64 seq = step(st, s, error) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (!seq)
+		return FALSE;
+	g_autofree char *new_id = ids_new_uuid();
+	g_autofree char *new_ref = g_strdup_printf("%s-%d-%04" G_GINT64_FORMAT, prefix, year, seq);
+	g_autofree char *prov = provenance_json(f->provenance);
+	if (!exec(st, error,
+		  "INSERT INTO leads (id, ref, year, seq, status, applicant_email, contact_name,"
+		  " organisation, org_type, phone, website, postcode, area, functions,"
+		  " is_partnership_enquiry, out_of_area, provenance, subject, quarantine_reason,"
+		  " created_at, updated_at)"
+		  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		  "ssdissssssssssddsssii", new_id, new_ref, year, seq, status, f->applicant_email,
+		  f->contact_name, f->organisation, f->org_type, f->phone, f->website,
+		  f->postcode, f->area, f->functions, (int)f->is_partnership_enquiry,
+		  (int)f->out_of_area, prov, subject, quarantine_reason, now, now))
+		return FALSE;
+	*id = g_steal_pointer(&new_id);
+	*ref = g_steal_pointer(&new_ref);
+	return TRUE;
+}
+
+static char *join_ids(GPtrArray *ids)
+{
+	if (!ids || !ids->len)
+		return NULL;
+	g_ptr_array_add(ids, NULL);
+	char *joined = g_strjoinv(" ", (char **)ids->pdata);
+	g_ptr_array_remove_index(ids, ids->len - 1);
+	return joined;
+}
+
+static gboolean insert_attachments(struct store *st, const char *message, const struct mail *mail,
+				   GError **error)
+{
+	for (guint i = 0; mail && i < mail->attachments->len; i++) {
+		const struct mail_attachment *a = mail->attachments->pdata[i];
+		if (!exec(st, error,
+			  "INSERT INTO attachments (message, position, filename, content_type,"
+			  " size, sha256, is_inline) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			  "sdssisd", message, (int)i + 1, a->filename, a->content_type, a->size,
+			  a->sha256, (int)a->is_inline))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean store_insert_message(struct store *st, const struct message_row *m, char **id,
+			      GError **error)
+{
+	const struct mail *mail = m->mail;
+	g_autofree char *new_id = ids_new_uuid();
+	g_autofree char *irt = mail ? join_ids(mail->in_reply_to) : NULL;
+	g_autofree char *refs = mail ? join_ids(mail->references) : NULL;
+	if (!exec(st, error,
+		  "INSERT INTO messages (id, lead_id, kind, message_id, fingerprint, in_reply_to,"
+		  " refs, subject, from_name, from_addr, reply_to, return_path, date,"
+		  " internaldate, text, raw_path, raw_size, mailbox, uidvalidity, uid, decision,"
+		  " filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		  " ?, ?)",
+		  "ssssssssssssiissisiisi", new_id, m->lead_id, m->kind,
+		  mail ? mail->message_id : NULL, m->fingerprint, irt, refs,
+		  mail ? mail->subject : NULL, mail ? mail->from_name : NULL,
+		  mail ? mail->from_addr : NULL, mail ? mail->reply_to_addr : NULL,
+		  mail ? mail->return_path : NULL, mail ? mail->date : (gint64)0, m->internaldate,
+		  mail ? mail->text : NULL, m->raw_path, m->raw_size, m->mailbox, m->uidvalidity,
+		  m->uid, m->decision, now_seconds()))
+		return FALSE;
+	if (!insert_attachments(st, new_id, mail, error))
+		return FALSE;
+	if (id)
+		*id = g_steal_pointer(&new_id);
+	return TRUE;
+}
+
+gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error)
+{
+	return exec(st, error, "UPDATE leads SET unread = 1, updated_at = ? WHERE id = ?", "is",
+		    now_seconds(), lead_id);
+}
+
+gboolean store_queue_outgoing(struct store *st, const char *lead_id, const char *kind,
+			      const struct outgoing *o, GError **error)
+{
+	gint64 now = now_seconds();
+	return exec(st, error,
+		    "INSERT INTO outbox (lead_id, kind, message_id, recipient, envelope_from,"
+		    " subject, bytes, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "ssssssbii", lead_id, kind, o->message_id, o->recipient, o->envelope_from,
+		    o->subject, o->bytes, now, now);
+}
+
+gboolean store_add_event(struct store *st, const char *lead_id, const char *actor,
+			 const char *action, const char *detail, GError **error)
+{
+	return exec(st, error,
+		    "INSERT INTO events (lead_id, actor, action, detail, created_at)"
+		    " VALUES (?, ?, ?, ?, ?)",
+		    "ssssi", lead_id, actor, action, detail, now_seconds());
+}
+
+/* ---- outbox ---- */
+
+void outbox_row_free(gpointer p)
+{
+	struct outbox_row *r = p;
+	g_free(r->lead_id);
+	g_free(r->lead_ref);
+	g_free(r->kind);
+	g_free(r->message_id);
+	g_free(r->recipient);
+	g_free(r->envelope_from);
+	g_free(r->subject);
+	if (r->bytes)
+		g_bytes_unref(r->bytes);
+	g_free(r->status);
+	g_free(r->claimed_by);
+	g_free(r->last_error);
+	g_free(r->server_reply);
+	g_free(r);
+}
+
+#define OUTBOX_COLUMNS                                                                        \
+	"o.id, o.lead_id, l.ref, o.kind, o.message_id, o.recipient, o.envelope_from,"        \
+	" o.subject, o.status, o.attempts, o.next_attempt, o.claimed_by, o.last_error,"       \
+	" o.server_reply, o.created_at, o.sent_at"
+
+static struct outbox_row *read_outbox_row(sqlite3_stmt *s)
+{
+	struct outbox_row *r = g_new0(struct outbox_row, 1);
+	r->id = sqlite3_column_int64(s, 0);
+	r->lead_id = col_text(s, 1);
+	r->lead_ref = col_text(s, 2);
+	r->kind = col_text(s, 3);
+	r->message_id = col_text(s, 4);
+	r->recipient = col_text(s, 5);
+	r->envelope_from = col_text(s, 6);
+	r->subject = col_text(s, 7);
+	r->status = col_text(s, 8);
+	r->attempts = sqlite3_column_int64(s, 9);
+	r->next_attempt = sqlite3_column_int64(s, 10);
+	r->claimed_by = col_text(s, 11);
+	r->last_error = col_text(s, 12);
+	r->server_reply = col_text(s, 13);
+	r->created_at = sqlite3_column_int64(s, 14);
+	r->sent_at = sqlite3_column_int64(s, 15);
+	return r;
+}
+
+static GPtrArray *read_outbox_rows(struct store *st, sqlite3_stmt *s, gboolean with_bytes,
+				   GError **error)
+{
+	if (!s)
+		return NULL;
+	GPtrArray *rows = g_ptr_array_new_with_free_func(outbox_row_free);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW) {
+		struct outbox_row *r = read_outbox_row(s);
+		if (with_bytes)
+			r->bytes = g_bytes_new(sqlite3_column_blob(s, 16),
+					       sqlite3_column_bytes(s, 16));
+		g_ptr_array_add(rows, r);
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&rows, g_ptr_array_unref);
+	return rows;
+}
+
+GPtrArray *store_outbox_due(struct store *st, gint64 now, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT " OUTBOX_COLUMNS ", o.bytes FROM outbox o"
+				" LEFT JOIN leads l ON l.id = o.lead_id"
+				" WHERE (o.status = 'queued' AND o.next_attempt <= ?)"
+				" OR o.status = 'sending' ORDER BY o.id",
+				"i", now);
+	return read_outbox_rows(st, s, TRUE, error);
+}
+
+GPtrArray *store_outbox_list(struct store *st, const char *lead_id, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT " OUTBOX_COLUMNS " FROM outbox o"
+				" LEFT JOIN leads l ON l.id = o.lead_id"
+				" WHERE ?1 IS NULL OR o.lead_id = ?1 ORDER BY o.id DESC",
+				"s", lead_id);
+	return read_outbox_rows(st, s, FALSE, error);
+}
+
+gboolean store_outbox_claim(struct store *st, gint64 id, const char *claimer, gboolean *claimed,
+			    GError **error)
+{
+	gint64 now = now_seconds();
+	if (!exec(st, error,
+		  "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?,"
+		  " attempts = attempts + 1 WHERE id = ? AND status IN ('queued', 'sending')",
+		  "sii", claimer, now, id))
+		return FALSE;
+	*claimed = sqlite3_changes(st->db) == 1;
+	return TRUE;
+}
+
+gboolean store_outbox_sent(struct store *st, gint64 id, const char *server_reply,
+			   GError **error)
+{
+	return exec(st, error,
+		    "UPDATE outbox SET status = 'sent', sent_at = ?, server_reply = ?,"
+		    " last_error = NULL WHERE id = ?",
+		    "isi", now_seconds(), server_reply, id);
+}
+
+gboolean store_outbox_defer(struct store *st, gint64 id, gint64 next_attempt, const char *why,
+			    GError **error)
+{
+	return exec(st, error,
+		    "UPDATE outbox SET status = 'queued', next_attempt = ?, last_error = ?,"
+		    " claimed_by = NULL WHERE id = ?",
+		    "isi", next_attempt, why, id);
+}
+
+gboolean store_outbox_fail(struct store *st, gint64 id, const char *why, GError **error)
+{
+	return exec(st, error,
+		    "UPDATE outbox SET status = 'failed', last_error = ?, claimed_by = NULL"
+		    " WHERE id = ?",
+		    "si", why, id);
+}
+
+/* ---- the review queue ---- */
+
+void lead_free(gpointer p)
+{
+	struct lead *l = p;
+	if (!l)
+		return;
+	g_free(l->id);
+	g_free(l->ref);
+	g_free(l->status);
+	g_free(l->applicant_email);
+	g_free(l->contact_name);
+	g_free(l->organisation);
+	g_free(l->org_type);
+	g_free(l->phone);
+	g_free(l->website);
+	g_free(l->postcode);
+	g_free(l->area);
+	g_free(l->functions);
+	g_free(l->provenance);
+	g_free(l->assigned_to);
+	g_free(l->subject);
+	g_free(l->quarantine_reason);
+	g_free(l->ack_decision);
+	g_free(l);
+}
+
+#define LEAD_COLUMNS                                                                          \
+	"l.id, l.ref, l.status, l.unread, l.undeliverable, l.applicant_email, l.contact_name,"  \
+	" l.organisation, l.org_type, l.phone, l.website, l.postcode, l.area, l.functions,"     \
+	" l.is_partnership_enquiry, l.out_of_area, l.provenance, l.assigned_to, l.subject,"     \
+	" l.quarantine_reason, l.created_at, l.updated_at,"                                     \
+	" (SELECT decision FROM messages m WHERE m.lead_id = l.id ORDER BY m.filed_at, m.rowid" \
+	"  LIMIT 1),"                                                                           \
+	" (SELECT count(*) FROM messages m WHERE m.lead_id = l.id)"
+
+static struct lead *read_lead(sqlite3_stmt *s)
+{
+	struct lead *l = g_new0(struct lead, 1);
+	int c = 0;
+	l->id = col_text(s, c++);
+	l->ref = col_text(s, c++);
+	l->status = col_text(s, c++);
+	l->unread = sqlite3_column_int(s, c++);
+	l->undeliverable = sqlite3_column_int(s, c++);
+	l->applicant_email = col_text(s, c++);
+	l->contact_name = col_text(s, c++);
+	l->organisation = col_text(s, c++);
+	l->org_type = col_text(s, c++);
+	l->phone = col_text(s, c++);
+	l->website = col_text(s, c++);
+	l->postcode = col_text(s, c++);
+	l->area = col_text(s, c++);
+	l->functions = col_text(s, c++);
+	l->is_partnership_enquiry = sqlite3_column_int(s, c++);
+	l->out_of_area = sqlite3_column_int(s, c++);
+	l->provenance = col_text(s, c++);
+	l->assigned_to = col_text(s, c++);
+	l->subject = col_text(s, c++);
+	l->quarantine_reason = col_text(s, c++);
+	l->created_at = sqlite3_column_int64(s, c++);
+	l->updated_at = sqlite3_column_int64(s, c++);
+	l->ack_decision = col_text(s, c++);
+	l->message_count = sqlite3_column_int64(s, c++);
+	return l;
+}
+
+GPtrArray *store_list_leads(struct store *st, const struct lead_filter *filter, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT " LEAD_COLUMNS " FROM leads l"
+				" WHERE ?1 IS NULL OR l.status = ?1"
+				" ORDER BY l.created_at DESC, l.year DESC, l.seq DESC",
+				"s", filter ? filter->status : NULL);
+	if (!s)
+		return NULL;
+	GPtrArray *leads = g_ptr_array_new_with_free_func(lead_free);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW)
+		g_ptr_array_add(leads, read_lead(s));
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&leads, g_ptr_array_unref);
+	return leads;
+}
+
+struct lead *store_get_lead(struct store *st, const char *ref, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT " LEAD_COLUMNS " FROM leads l"
+				" WHERE l.ref = upper(?1) OR l.id = lower(?1)",
+				"s", ref);
+	if (!s)
+		return NULL;
+	int rc = step(st, s, error);
+	struct lead *l = rc == SQLITE_ROW ? read_lead(s) : NULL;
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		g_set_error(error, OV_ERROR, OV_ERROR_NOT_FOUND,
+			    "no lead %s (overture leads lists them)", ref);
+	return l;
+}
+
+void stored_message_free(gpointer p)
+{
+	struct stored_message *m = p;
+	g_free(m->id);
+	g_free(m->kind);
+	g_free(m->message_id);
+	g_free(m->from_name);
+	g_free(m->from_addr);
+	g_free(m->subject);
+	g_free(m->text);
+	g_free(m->decision);
+	g_free(m->raw_path);
+	g_ptr_array_unref(m->attachments);
+	g_free(m);
+}
+
+static void stored_attachment_free(gpointer p)
+{
+	struct stored_attachment *a = p;
+	g_free(a->filename);
+	g_free(a->content_type);
+	g_free(a->sha256);
+	g_free(a);
+}
+
+static gboolean read_attachments(struct store *st, struct stored_message *m, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT filename, content_type, size, sha256 FROM attachments"
+				" WHERE message = ? ORDER BY position",
+				"s", m->id);
+	if (!s)
+		return FALSE;
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW) {
+		struct stored_attachment *a = g_new0(struct stored_attachment, 1);
+		a->filename = col_text(s, 0);
+		a->content_type = col_text(s, 1);
+		a->size = sqlite3_column_int64(s, 2);
+		a->sha256 = col_text(s, 3);
+		g_ptr_array_add(m->attachments, a);
+	}
+	sqlite3_finalize(s);
+	return rc != 0;
+}
+
+GPtrArray *store_lead_messages(struct store *st, const char *lead_id, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT id, kind, message_id, from_name, from_addr, subject, date,"
+				" filed_at, text, decision, raw_path FROM messages"
+				" WHERE lead_id = ? ORDER BY filed_at, rowid",
+				"s", lead_id);
+	if (!s)
+		return NULL;
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(stored_message_free);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW) {
+		struct stored_message *m = g_new0(struct stored_message, 1);
+		m->id = col_text(s, 0);
+		m->kind = col_text(s, 1);
+		m->message_id = col_text(s, 2);
+		m->from_name = col_text(s, 3);
+		m->from_addr = col_text(s, 4);
+		m->subject = col_text(s, 5);
+		m->date = sqlite3_column_int64(s, 6);
+		m->filed_at = sqlite3_column_int64(s, 7);
+		m->text = col_text(s, 8);
+		m->decision = col_text(s, 9);
+		m->raw_path = col_text(s, 10);
+		m->attachments = g_ptr_array_new_with_free_func(stored_attachment_free);
+		g_ptr_array_add(list, m);
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		return NULL;
+	for (guint i = 0; i < list->len; i++)
+		if (!read_attachments(st, list->pdata[i], error))
+			return NULL;
+	return g_steal_pointer(&list);
+}
+
+void event_free(gpointer p)
+{
+	struct event *e = p;
+	g_free(e->actor);
+	g_free(e->action);
+	g_free(e->detail);
+	g_free(e);
+}
+
+GPtrArray *store_lead_events(struct store *st, const char *lead_id, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT actor, action, detail, created_at FROM events"
+				" WHERE lead_id = ? ORDER BY id",
+				"s", lead_id);
+	if (!s)
+		return NULL;
+	GPtrArray *list = g_ptr_array_new_with_free_func(event_free);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW) {
+		struct event *e = g_new0(struct event, 1);
+		e->actor = col_text(s, 0);
+		e->action = col_text(s, 1);
+		e->detail = col_text(s, 2);
+		e->at = sqlite3_column_int64(s, 3);
+		g_ptr_array_add(list, e);
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&list, g_ptr_array_unref);
+	return list;
+}
+
+gboolean store_mark_lead_read(struct store *st, const char *lead_id, GError **error)
+{
+	return exec(st, error, "UPDATE leads SET unread = 0, read_at = ? WHERE id = ? AND unread",
+		    "is", now_seconds(), lead_id);
+}

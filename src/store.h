@@ -1,0 +1,210 @@
+/* Store: the SQLite database (WAL, synchronous=FULL, BEGIN IMMEDIATE) that holds leads,
+ * messages, attachments, the outbox, notes, the audit history and each mailbox's
+ * (UIDVALIDITY, last filed UID). All SQL lives here; values are always bound, never
+ * spliced. A struct store owns its connection and its lock files. */
+#ifndef OVERTURE_STORE_H
+#define OVERTURE_STORE_H
+
+#include "compose.h"
+#include "extract.h"
+#include "mime.h"
+
+#include <glib.h>
+
+struct store;
+
+/* Opens (creating and migrating) the database at PATH. */
+struct store *store_open(const char *path, GError **error);
+void store_close(struct store *st);
+typedef struct store OvStore;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvStore, store_close)
+
+/* A process-wide lock named NAME ("intake", "send") beside the database; FALSE with
+ * OV_ERROR_BUSY when another process holds it. Held until store_unlock or exit. */
+gboolean store_lock(struct store *st, const char *name, GError **error);
+void store_unlock(struct store *st, const char *name);
+
+gboolean store_begin(struct store *st, GError **error); /* BEGIN IMMEDIATE */
+gboolean store_commit(struct store *st, GError **error);
+void store_rollback(struct store *st);
+
+/* ---- intake ---- */
+
+struct mailbox_state {
+	gboolean known;
+	gint64 uidvalidity;
+	gint64 last_uid;
+};
+
+gboolean store_get_mailbox(struct store *st, const char *mailbox, struct mailbox_state *out,
+			   GError **error);
+/* Starts MAILBOX afresh (first run or UIDVALIDITY change) at LAST_UID. */
+gboolean store_reset_mailbox(struct store *st, const char *mailbox, gint64 uidvalidity,
+			     gint64 last_uid, GError **error);
+/* Raises last_uid to UID (never lowers it). Call inside the filing transaction. */
+gboolean store_advance_mailbox(struct store *st, const char *mailbox, gint64 uidvalidity,
+			       gint64 uid, GError **error);
+
+/* The ref of the lead that holds a message with FINGERPRINT ("" for a message on no
+ * lead), or NULL when no such message was filed. */
+gboolean store_find_fingerprint(struct store *st, const char *fingerprint, char **ref,
+				GError **error);
+/* TRUE when some filed message has MESSAGE_ID. */
+gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known,
+				GError **error);
+/* The lead (id) a message with one of IDS belongs to, in or out, or NULL. */
+char *store_lead_for_message_ids(struct store *st, GPtrArray *ids, GError **error);
+/* The lead id with reference REF, or NULL. */
+char *store_lead_id_for_ref(struct store *st, const char *ref, GError **error);
+
+/* How many acknowledgements went (or are going) to ADDRESS since SINCE. */
+gboolean store_count_recent_acks(struct store *st, const char *address, gint64 since,
+				 gint64 *count, GError **error);
+/* How many leads of ADDRESS are open (new, reviewing, contacted). */
+gboolean store_count_open_leads(struct store *st, const char *address, gint64 *count,
+				GError **error);
+
+/* Inserts a lead; returns its new id and reference (PREFIX-YEAR-NNNN). */
+gboolean store_insert_lead(struct store *st, const char *prefix, const struct lead_fields *f,
+			   const char *status, const char *subject, const char *quarantine_reason,
+			   char **id, char **ref, GError **error);
+
+struct message_row {
+	const char *lead_id; /* NULL: on no lead */
+	const char *kind;    /* enquiry | follow_up | robot | quarantined | bounce */
+	const char *fingerprint;
+	const char *raw_path; /* relative to the spool; NULL when no bytes were kept */
+	gint64 raw_size;
+	const char *mailbox;
+	gint64 uidvalidity;
+	gint64 uid;
+	gint64 internaldate;
+	const char *decision; /* "acknowledged", "withheld: ..." */
+	const struct mail *mail; /* NULL when it could not be parsed */
+};
+
+/* Files one incoming message (and its attachments' metadata); returns its row id. */
+gboolean store_insert_message(struct store *st, const struct message_row *m, char **id,
+			      GError **error);
+/* Marks that the partner wrote again: the lead shows unread mail. */
+gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error);
+
+/* Queues an outgoing mail for LEAD_ID (kind "ack", "notification", ...). */
+gboolean store_queue_outgoing(struct store *st, const char *lead_id, const char *kind,
+			      const struct outgoing *o, GError **error);
+
+/* Appends to the audit history. */
+gboolean store_add_event(struct store *st, const char *lead_id, const char *actor,
+			 const char *action, const char *detail, GError **error);
+
+/* ---- outbox ---- */
+
+struct outbox_row {
+	gint64 id;
+	char *lead_id;
+	char *lead_ref;
+	char *kind;
+	char *message_id;
+	char *recipient;
+	char *envelope_from;
+	char *subject;
+	GBytes *bytes; /* only from store_outbox_due */
+	char *status; /* queued | sending | sent | failed */
+	gint64 attempts;
+	gint64 next_attempt;
+	char *claimed_by;
+	char *last_error;
+	char *server_reply;
+	gint64 created_at;
+	gint64 sent_at;
+};
+void outbox_row_free(gpointer row);
+
+/* Rows to send now: queued and due, and sending rows a crashed sender left behind. */
+GPtrArray *store_outbox_due(struct store *st, gint64 now, GError **error);
+/* queued|sending -> sending, by CLAIMER; *claimed is FALSE when someone else took it. */
+gboolean store_outbox_claim(struct store *st, gint64 id, const char *claimer, gboolean *claimed,
+			    GError **error);
+gboolean store_outbox_sent(struct store *st, gint64 id, const char *server_reply,
+			   GError **error);
+gboolean store_outbox_defer(struct store *st, gint64 id, gint64 next_attempt, const char *why,
+			    GError **error);
+gboolean store_outbox_fail(struct store *st, gint64 id, const char *why, GError **error);
+/* Every row, newest first (without bytes). */
+GPtrArray *store_outbox_list(struct store *st, const char *lead_id, GError **error);
+
+/* ---- the review queue ---- */
+
+struct lead {
+	char *id;
+	char *ref;
+	char *status;
+	gboolean unread;
+	gboolean undeliverable;
+	char *applicant_email;
+	char *contact_name;
+	char *organisation;
+	char *org_type;
+	char *phone;
+	char *website;
+	char *postcode;
+	char *area;
+	char *functions;
+	gboolean is_partnership_enquiry;
+	gboolean out_of_area;
+	char *provenance; /* JSON object */
+	char *assigned_to;
+	char *subject;
+	char *quarantine_reason;
+	char *ack_decision; /* of the first message */
+	gint64 created_at;
+	gint64 updated_at;
+	gint64 message_count;
+};
+void lead_free(gpointer lead);
+
+struct lead_filter {
+	const char *status;
+};
+
+GPtrArray *store_list_leads(struct store *st, const struct lead_filter *filter, GError **error);
+/* The lead with reference REF (any case) or id; NULL with OV_ERROR_NOT_FOUND. */
+struct lead *store_get_lead(struct store *st, const char *ref, GError **error);
+
+struct stored_message {
+	char *id;
+	char *kind;
+	char *message_id;
+	char *from_name;
+	char *from_addr;
+	char *subject;
+	gint64 date;
+	gint64 filed_at;
+	char *text;
+	char *decision;
+	char *raw_path;
+	GPtrArray *attachments; /* struct stored_attachment * */
+};
+struct stored_attachment {
+	char *filename;
+	char *content_type;
+	gint64 size;
+	char *sha256;
+};
+void stored_message_free(gpointer m);
+
+GPtrArray *store_lead_messages(struct store *st, const char *lead_id, GError **error);
+
+struct event {
+	char *actor;
+	char *action;
+	char *detail;
+	gint64 at;
+};
+void event_free(gpointer e);
+GPtrArray *store_lead_events(struct store *st, const char *lead_id, GError **error);
+
+/* Marks the lead as read by a coordinator. */
+gboolean store_mark_lead_read(struct store *st, const char *lead_id, GError **error);
+
+#endif
