@@ -176,9 +176,11 @@ static int cmd_check(int argc, char **argv)
 	g_autoptr(OvStore) st = store_open(cfg->store.path, &error);
 	ok &= check_step("store", cfg->store.path, st != NULL, error);
 	g_clear_error(&error);
-	ok &= check_step("imap", cfg->imap.url, check_imap(cfg, &error), error);
+	gboolean reached = check_imap(cfg, &error);
+	ok &= check_step("imap", cfg->imap.url, reached, error);
 	g_clear_error(&error);
-	ok &= check_step("smtp", cfg->smtp.url, check_smtp(cfg, &error), error);
+	reached = check_smtp(cfg, &error);
+	ok &= check_step("smtp", cfg->smtp.url, reached, error);
 	return ok ? EX_OK : EX_UNAVAILABLE;
 }
 

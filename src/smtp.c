@@ -29,6 +29,13 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+static size_t discard(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	(void)ptr;
+	(void)userdata;
+	return size * nmemb;
+}
+
 static size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata)
 {
 	struct smtp *s = userdata;
@@ -65,6 +72,7 @@ struct smtp *smtp_new(const struct config_smtp *cfg, GError **error)
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(c, CURLOPT_READDATA, s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard); /* replies to NOOP */
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
 	return g_steal_pointer(&s);
@@ -94,13 +102,25 @@ static gboolean classify_failure(struct smtp *s, CURLcode rc, GError **error)
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
 	gboolean refused = rc == CURLE_SEND_ERROR || rc == CURLE_WEIRD_SERVER_REPLY ||
 			   rc == CURLE_LOGIN_DENIED;
-	if (rc == CURLE_LOGIN_DENIED || rc == CURLE_PEER_FAILED_VERIFICATION ||
-	    rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CACERT_BADFILE ||
+	if (rc == CURLE_LOGIN_DENIED) {
+		g_set_error(error, OV_ERROR, OV_ERROR_SMTP_CONFIG,
+			    "the SMTP server %s refused our login (%s): check [smtp] user and "
+			    "password_file",
+			    s->url, words(s, rc));
+		return FALSE;
+	}
+	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
 	    rc == CURLE_SSL_CERTPROBLEM) {
 		g_set_error(error, OV_ERROR, OV_ERROR_SMTP_CONFIG,
-			    "the SMTP server %s: %s (check [smtp] user, password_file and "
-			    "ca_file)",
-			    s->url, words(s, rc));
+			    "the SMTP server %s has a certificate we do not trust (%s): if it "
+			    "uses its own CA, name that CA's certificate in [smtp] ca_file",
+			    s->url, s->errbuf);
+		return FALSE;
+	}
+	if (rc == CURLE_USE_SSL_FAILED) {
+		g_set_error(error, OV_ERROR, OV_ERROR_SMTP_CONFIG,
+			    "the SMTP server %s does not offer STARTTLS: use an smtps:// URL",
+			    s->url);
 		return FALSE;
 	}
 	if (refused && code >= 500 && g_str_has_prefix(s->errbuf, "MAIL failed")) {

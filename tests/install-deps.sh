@@ -8,7 +8,7 @@ set -eu
 build_pkgs="gcc make pkg-config libc6-dev libglib2.0-dev libcurl4-openssl-dev
   libgmime-3.0-dev libsqlite3-dev uuid-dev libxml2-dev"
 mail_pkgs="dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve postfix
-  openssl ca-certificates curl sqlite3 procps jq"
+  openssl ca-certificates curl sqlite3 procps jq python3"
 fuzz_pkgs="clang libclang-rt-14-dev"
 
 want=$build_pkgs

@@ -228,3 +228,9 @@ header() {
 sql() {
 	sqlite3 -readonly "$STORE" "$1"
 }
+
+# mailtool COMMAND [ARG]: reads the message on stdin with Python's email package
+# (Debian's /usr/bin/python3): header NAME, text, html, parts.
+mailtool() {
+	/usr/bin/python3 "$TESTS_DIR/lib/mailtool.py" "$@"
+}
