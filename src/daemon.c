@@ -10,6 +10,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -122,15 +123,14 @@ static gint64 next_wait(const struct config *cfg, const struct loop_state *ls,
 }
 
 /* One cycle: file new mail, then send what is due. Returns the intake error, if any. */
-static GError *cycle(struct store *st, const struct config *cfg, const struct templates *tmpl,
-		     gboolean send)
+static GError *cycle(struct store *st, const struct config *cfg, const struct templates *tmpl)
 {
 	struct intake_report in = {0};
 	struct send_report out = {0};
 	GError *intake_error = NULL;
 	g_autoptr(GError) send_error = NULL;
 	intake_run(st, cfg, tmpl, &stop_requested, &in, &intake_error);
-	if (send && !outbox_send_due(st, cfg, &out, &send_error))
+	if (!outbox_send_due(st, cfg, &out, &send_error))
 		log_err("outbox: %s", send_error->message);
 	report_pass(&in, &out);
 	return intake_error;
@@ -147,7 +147,7 @@ static int run_loop(struct store *st, const struct config *cfg, const struct tem
 		notify_systemd("READY=1\nSTATUS=polling the mailbox");
 	}
 	while (!stop_requested) {
-		g_autoptr(GError) error = cycle(st, cfg, tmpl, !opts->dry_run);
+		g_autoptr(GError) error = cycle(st, cfg, tmpl);
 		if (opts->once) {
 			if (error) {
 				log_err("%s", error->message);
@@ -166,15 +166,89 @@ static int run_loop(struct store *st, const struct config *cfg, const struct tem
 	return status;
 }
 
+static void remove_tree(const char *path)
+{
+	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+		const char *name;
+		while (dir && (name = g_dir_read_name(dir))) {
+			g_autofree char *child = g_build_filename(path, name, NULL);
+			remove_tree(child);
+		}
+		g_rmdir(path);
+	} else {
+		g_unlink(path);
+	}
+}
+
+static void print_would_send(struct store *scratch, gint64 known_rows)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = store_outbox_list(scratch, NULL, &error);
+	guint n = 0;
+	for (guint i = 0; rows && i < rows->len; i++) {
+		const struct outbox_row *r = rows->pdata[i];
+		if (r->id <= known_rows)
+			continue;
+		g_print("would send %s %s to %s: %s\n", r->lead_ref ? r->lead_ref : "-", r->kind,
+			r->recipient, r->subject);
+		n++;
+	}
+	g_print("dry run: %u message%s would be sent; nothing was filed, marked or sent\n", n,
+		n == 1 ? "" : "s");
+}
+
+/* --dry-run: one pass into a scratch copy of the store; the mailbox is left as it
+ * was (after_filing = keep restores \Seen) and nothing is sent. */
+static int dry_run(const struct config *cfg, const struct templates *tmpl)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *scratch_dir = g_dir_make_tmp("overture-dry-run-XXXXXX", &error);
+	if (!scratch_dir) {
+		log_err("%s", error->message);
+		return EX_CANTCREAT;
+	}
+	struct config copy = *cfg;
+	g_autofree char *db = g_build_filename(scratch_dir, "overture.db", NULL);
+	g_autofree char *spool = g_build_filename(scratch_dir, "spool", NULL);
+	copy.store.path = db;
+	copy.store.spool = spool;
+	copy.imap.after_filing = AFTER_FILING_KEEP;
+	gint64 known_rows = 0;
+	g_autoptr(OvStore) real = g_file_test(cfg->store.path, G_FILE_TEST_EXISTS)
+					  ? store_open(cfg->store.path, &error)
+					  : NULL;
+	gboolean ok = !error && (!real || (store_lock(real, "intake", &error) &&
+					   store_copy_to(real, db, &error)));
+	g_autoptr(OvStore) scratch = ok ? store_open(db, &error) : NULL;
+	if (scratch) {
+		g_autoptr(GPtrArray) before = store_outbox_list(scratch, NULL, NULL);
+		known_rows = before && before->len ? ((struct outbox_row *)before->pdata[0])->id : 0;
+		struct intake_report in = {0};
+		ok = intake_run(scratch, &copy, tmpl, &stop_requested, &in, &error);
+		if (ok)
+			print_would_send(scratch, known_rows);
+	}
+	g_clear_pointer(&scratch, store_close);
+	remove_tree(scratch_dir);
+	if (error) {
+		log_err("%s", error->message);
+		return ov_error_exit_code(error);
+	}
+	return EX_OK;
+}
+
 int daemon_run(const struct config *cfg, const struct run_options *opts)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(OvTemplates) tmpl = templates_load(cfg->ack.templates, &error);
-	g_autoptr(OvStore) st = tmpl ? store_open(cfg->store.path, &error) : NULL;
-	if (!st) {
+	g_autoptr(OvStore) st = tmpl && !opts->dry_run ? store_open(cfg->store.path, &error) : NULL;
+	if (!tmpl || (!st && !opts->dry_run)) {
 		log_err("%s", error->message);
 		return ov_error_exit_code(error);
 	}
 	catch_signals();
+	if (opts->dry_run)
+		return dry_run(cfg, tmpl);
 	return run_loop(st, cfg, tmpl, opts);
 }

@@ -281,6 +281,24 @@ void store_close(struct store *st)
 	g_free(st);
 }
 
+gboolean store_copy_to(struct store *st, const char *path, GError **error)
+{
+	sqlite3 *dest = NULL;
+	gboolean ok = FALSE;
+	if (sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(dest, "main", st->db, "main");
+		ok = b && sqlite3_backup_step(b, -1) == SQLITE_DONE;
+		if (b)
+			sqlite3_backup_finish(b);
+	}
+	if (!ok)
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot copy %s to %s: %s", st->path,
+			    path, dest ? sqlite3_errmsg(dest) : "out of memory");
+	sqlite3_close(dest);
+	return ok;
+}
+
 gboolean store_lock(struct store *st, const char *name, GError **error)
 {
 	if (g_hash_table_contains(st->locks, name))

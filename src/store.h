@@ -19,6 +19,9 @@ void store_close(struct store *st);
 typedef struct store OvStore;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvStore, store_close)
 
+/* Writes a consistent copy of the whole database to PATH (SQLite's backup API). */
+gboolean store_copy_to(struct store *st, const char *path, GError **error);
+
 /* A process-wide lock named NAME ("intake", "send") beside the database; FALSE with
  * OV_ERROR_BUSY when another process holds it. Held until store_unlock or exit. */
 gboolean store_lock(struct store *st, const char *name, GError **error);

@@ -24,6 +24,17 @@ enquiry_id=$(header Message-ID <"$dir/enquiry.eml")
 deliver partner@partner.test hub@hub.test "$dir/enquiry.eml"
 wait_queue_empty
 
+# A first try with --dry-run: says what would happen, changes nothing anywhere.
+out=$(overture run -c "$cfg" --once --dry-run 2>&1)
+is "$?" 0 "run --dry-run exits 0"
+like "$out" "would send EOI-[0-9]{4}-0001 ack to partner@partner.test" "--dry-run says which ack it would send"
+like "$out" "1 message would be sent" "--dry-run counts what it would send"
+check "--dry-run creates no store" test ! -e "$STORE"
+unseen=$(imap hub@hub.test INBOX -X 'UID SEARCH UNSEEN' | tr -d '\r' | sed -n 's/^\* SEARCH *//p')
+is "$unseen" 1 "--dry-run leaves the message unread on the server"
+wait_queue_empty
+is "$(imap_count partner@partner.test)" 0 "--dry-run sends nothing"
+
 overture run -c "$cfg" --once 2>"$dir/run1.log"
 is "$?" 0 "run --once exits 0"
 wait_queue_empty
