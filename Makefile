@@ -38,11 +38,11 @@ CHECK_LIB_OBJS = $(patsubst src/%.c,build/check/%.o,$(LIB_SRCS))
 
 all: overture
 
-build/.deps:
+build/.deps: tests/install-deps.sh
 	@tests/install-deps.sh
 	@mkdir -p build && touch $@
 
-build/.test-deps:
+build/.test-deps: tests/install-deps.sh
 	@tests/install-deps.sh --test
 	@mkdir -p build && touch $@
 
