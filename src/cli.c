@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "error.h"
 #include "imap.h"
+#include "intake.h"
 #include "json.h"
 #include "log.h"
 #include "mime.h"
@@ -587,6 +588,152 @@ static int cmd_classify(int argc, char **argv)
 	return status;
 }
 
+/* ---- reprocess ---- */
+
+static int cmd_reprocess(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = new_context(
+		"REF", "Run a quarantined lead through the stages again, after a fix (a newer "
+		       "Overture, a larger [imap] max_message_size). Uses the kept raw copy, or "
+		       "fetches the message again by UID when only part of it was kept. The "
+		       "lead becomes a normal one; an acknowledgement, if due, is queued for "
+		       "the daemon to send.",
+		"Example:\n  overture leads --status quarantined\n  overture reprocess EOI-2026-0042");
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	if (argc != 2)
+		return wrong_arguments("reprocess needs one lead reference, e.g. EOI-2026-0042");
+	g_autoptr(OvConfig) cfg = load_config(CONFIG_SECRETS, &status);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(OvTemplates) tmpl = cfg ? templates_load(cfg->ack.templates, &error) : NULL;
+	if (cfg && !tmpl)
+		return fail(error);
+	g_autoptr(OvStore) st = cfg ? open_store(cfg, &status) : NULL;
+	if (!st)
+		return status;
+	g_autofree char *decision = NULL;
+	if (!intake_reprocess(st, cfg, tmpl, argv[1], &decision, &error))
+		return fail(error);
+	g_print("%s reprocessed: %s\n", argv[1], decision);
+	if (g_str_has_prefix(decision, "acknowledged"))
+		g_print("The acknowledgement is queued; the running daemon (or `overture run "
+			"--once`) sends it.\n");
+	return EX_OK;
+}
+
+/* ---- outbox ---- */
+
+static void print_outbox_table(GPtrArray *rows)
+{
+	g_autoptr(OvTable) t = table_new((const char *[]){"ID", "STATUS", "LEAD", "KIND", "TO",
+							"TRIES", "WHEN", "DETAIL", NULL});
+	for (guint i = 0; i < rows->len; i++) {
+		const struct outbox_row *r = rows->pdata[i];
+		g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT, r->id);
+		g_autofree char *tries = g_strdup_printf("%" G_GINT64_FORMAT, r->attempts);
+		gint64 when = !strcmp(r->status, "sent")     ? r->sent_at
+			      : !strcmp(r->status, "queued") ? r->next_attempt
+							     : r->created_at;
+		g_autofree char *w = local_time(when);
+		const char *detail = r->last_error ? r->last_error : r->server_reply;
+		const char *cells[] = {id, r->status, r->lead_ref, r->kind, r->recipient, tries, w,
+				       detail};
+		table_add_row(t, cells);
+	}
+	table_print(t, stdout);
+}
+
+static void print_outbox_json(GPtrArray *rows)
+{
+	struct json j;
+	json_init(&j);
+	json_begin_array(&j);
+	for (guint i = 0; i < rows->len; i++) {
+		const struct outbox_row *r = rows->pdata[i];
+		json_begin_object(&j);
+		json_member_int(&j, "id", r->id);
+		json_member_string(&j, "status", r->status);
+		json_member_string(&j, "lead", r->lead_ref);
+		json_member_string(&j, "kind", r->kind);
+		json_member_string(&j, "message_id", r->message_id);
+		json_member_string(&j, "to", r->recipient);
+		json_member_string(&j, "subject", r->subject);
+		json_member_int(&j, "attempts", r->attempts);
+		json_member_time(&j, "next_attempt",
+				 strcmp(r->status, "queued") ? 0 : r->next_attempt);
+		json_member_string(&j, "last_error", r->last_error);
+		json_member_string(&j, "server_reply", r->server_reply);
+		json_member_time(&j, "created_at", r->created_at);
+		json_member_time(&j, "sent_at", r->sent_at);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	print_json(&j);
+}
+
+static int outbox_retry(struct store *st, const char *id_text, const char *actor)
+{
+	char *end = NULL;
+	gint64 id = g_ascii_strtoll(id_text, &end, 10);
+	if (!*id_text || *end || id <= 0)
+		return wrong_arguments("outbox retry needs the number of an outbox row");
+	g_autoptr(GError) error = NULL;
+	if (!store_outbox_retry(st, id, actor, &error))
+		return fail(error);
+	g_print("outbox row %" G_GINT64_FORMAT " is due now; the running daemon (or `overture "
+		"run --once`) sends it.\n",
+		id);
+	return EX_OK;
+}
+
+static int cmd_outbox(int argc, char **argv)
+{
+	char *status_opt = NULL;
+	char *actor_opt = NULL;
+	GOptionEntry entries[] = {
+		{"status", 's', 0, G_OPTION_ARG_STRING, &status_opt,
+		 "Only rows with this status (queued, sending, sent, failed)", "S"},
+		{"as", 0, 0, G_OPTION_ARG_STRING, &actor_opt,
+		 "Record the retry in the history under this name (default: your user name)",
+		 "NAME"},
+		G_OPTION_ENTRY_NULL};
+	g_autoptr(GOptionContext) ctx = new_context(
+		"[retry ID]", "Outgoing mail: queued, being sent, sent (with the server's reply) "
+			      "and failed (with the server's words). `retry ID` makes a queued or "
+			      "failed row due now.",
+		"Examples:\n  overture outbox\n  overture outbox --status failed --json\n"
+		"  overture outbox retry 17");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_add_main_entries(ctx, json_entries, NULL);
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	g_autofree char *status_value = status_opt;
+	g_autofree char *actor = actor_opt ? actor_opt : g_strdup(g_get_user_name());
+	gboolean retry = argc == 3 && !strcmp(argv[1], "retry");
+	if (argc > 1 && !retry)
+		return wrong_arguments("outbox takes no arguments, or: retry ID");
+	g_autoptr(OvConfig) cfg = load_config(CONFIG_STORE_ONLY, &status);
+	g_autoptr(OvStore) st = cfg ? open_store(cfg, &status) : NULL;
+	if (!st)
+		return status;
+	if (retry)
+		return outbox_retry(st, argv[2], actor);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = store_outbox_list(st, NULL, &error);
+	if (!rows)
+		return fail(error);
+	for (guint i = rows->len; status_value && i-- > 0;)
+		if (strcmp(((struct outbox_row *)rows->pdata[i])->status, status_value))
+			g_ptr_array_remove_index(rows, i);
+	if (opt_json)
+		print_outbox_json(rows);
+	else
+		print_outbox_table(rows);
+	return EX_OK;
+}
+
 /* ---- help ---- */
 
 static int cmd_help(int argc, char **argv);
@@ -604,6 +751,8 @@ static const struct command commands[] = {
 	{"leads", cmd_leads, "the review queue, newest first"},
 	{"show", cmd_show, "one lead: fields, thread, attachments, history"},
 	{"classify", cmd_classify, "would this message be acknowledged, and why"},
+	{"outbox", cmd_outbox, "outgoing mail and its delivery; `outbox retry ID`"},
+	{"reprocess", cmd_reprocess, "run a quarantined lead through the stages again"},
 	{"help", cmd_help, "this list; `overture help COMMAND` for one command"},
 	{"version", cmd_version, "print the version"},
 };

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define HEADER_LIMIT (1024 * 1024)
+#define PARSE_SECONDS 60 /* a parse that takes longer is a GMime bug: quarantine */
+#define MAX_FETCH_ATTEMPTS 3
 
 struct intake {
 	struct store *st;
@@ -59,27 +61,45 @@ static gint64 now_seconds(void)
 
 /* ---- marking on the server, after the commit ---- */
 
-static void mark_on_server(struct intake *in, const struct imap_meta *meta)
+/* Marks UID as after_filing says, and records that it is marked. Failures are logged
+ * and left for the next pass, which marks every filed message not marked yet. */
+static void mark_on_server(struct intake *in, gint64 uid, gboolean was_seen)
 {
 	g_autoptr(GError) error = NULL;
 	gboolean ok = TRUE;
 	switch (in->cfg->imap.after_filing) {
 	case AFTER_FILING_KEEP:
 		/* Fetching set \Seen as a side effect; leave the mailbox as people left it. */
-		if (!meta->seen)
-			ok = imap_set_seen(in->im, meta->uid, FALSE, &error);
+		if (!was_seen)
+			ok = imap_set_seen(in->im, uid, FALSE, &error);
 		break;
 	case AFTER_FILING_SEEN:
-		ok = imap_set_seen(in->im, meta->uid, TRUE, &error);
+		ok = imap_set_seen(in->im, uid, TRUE, &error);
 		break;
 	case AFTER_FILING_MOVE:
-		ok = imap_move(in->im, meta->uid, in->cfg->imap.move_folder, &error);
+		ok = imap_move(in->im, uid, in->cfg->imap.move_folder, &error);
 		break;
 	}
+	if (ok)
+		ok = store_set_marked(in->st, in->mailbox, in->uidvalidity, uid, &error);
 	if (!ok)
-		log_warn("UID %" G_GINT64_FORMAT " is filed but could not be marked on the server: %s",
-			 meta->uid, error->message);
+		log_warn("UID %" G_GINT64_FORMAT " is filed but not yet marked on the server (%s); "
+			 "trying again on the next pass",
+			 uid, error->message);
 	testhook_step("marked");
+}
+
+/* Marks what an earlier pass filed but could not mark (or crashed before marking). */
+static gboolean mark_leftovers(struct intake *in, GError **error)
+{
+	g_autoptr(GArray) left = store_unmarked(in->st, in->mailbox, in->uidvalidity, error);
+	if (!left)
+		return FALSE;
+	for (guint i = 0; i < left->len; i++) {
+		const struct unmarked *u = &g_array_index(left, struct unmarked, i);
+		mark_on_server(in, u->uid, u->was_seen);
+	}
+	return TRUE;
 }
 
 /* ---- deciding ---- */
@@ -181,6 +201,26 @@ struct filing {
 	const struct lead_fields *fields;
 };
 
+/* A Message-ID already filed, on a message with other content (a different fingerprint):
+ * filed all the same, with a note, since a broken client may reuse ids. */
+static gboolean note_reused_message_id(struct intake *in, const struct mail *mail,
+				       const char *lead_id, GError **error)
+{
+	gboolean known = FALSE;
+	if (!mail || !mail->message_id)
+		return TRUE;
+	if (!store_message_id_known(in->st, mail->message_id, &known, error))
+		return FALSE;
+	if (!known)
+		return TRUE;
+	g_autofree char *detail = g_strdup_printf("Message-ID <%s> was already used by another "
+						  "message with different content",
+						  mail->message_id);
+	log_warn("%s", detail);
+	return !lead_id || store_add_event(in->st, lead_id, "overture", "reused Message-ID", detail,
+					   error);
+}
+
 static gboolean file_in_transaction(struct intake *in, const struct filing *f, struct plan *p,
 				    GError **error)
 {
@@ -195,8 +235,11 @@ static gboolean file_in_transaction(struct intake *in, const struct filing *f, s
 		.lead_id = lead_id, .kind = p->kind, .fingerprint = f->fingerprint,
 		.raw_path = f->raw_path, .raw_size = f->raw_size, .mailbox = in->mailbox,
 		.uidvalidity = in->uidvalidity, .uid = f->meta->uid,
-		.internaldate = f->meta->internaldate, .decision = p->decision, .mail = f->mail,
+		.internaldate = f->meta->internaldate, .was_seen = f->meta->seen,
+		.decision = p->decision, .mail = f->mail,
 	};
+	if (!note_reused_message_id(in, f->mail, lead_id, error))
+		return FALSE;
 	if (!store_insert_message(in->st, &row, NULL, error))
 		return FALSE;
 	if (p->acknowledge) {
@@ -258,6 +301,15 @@ static char *keep_raw(struct intake *in, const char *tmp, GError **error)
 	return rel;
 }
 
+/* The parsed message in PATH, or NULL with the reason: parsed first in a child process,
+ * so a message that crashes or hangs GMime is quarantined instead of stopping us. */
+static struct mail *parse_guarded(const char *path, GError **error)
+{
+	if (!mail_parse_survives(path, PARSE_SECONDS, error))
+		return NULL;
+	return mail_parse_file(path, error);
+}
+
 /* Files a message that cannot be taken in whole as a quarantined lead: no ack, the
  * bytes we have kept, and the reason, for a coordinator to look at and reprocess. */
 static gboolean file_quarantined(struct intake *in, const struct imap_meta *meta,
@@ -288,6 +340,26 @@ static gboolean file_quarantined(struct intake *in, const struct imap_meta *meta
 	plan_clear(&p);
 	lead_fields_clear(&fields);
 	return ok;
+}
+
+/* The same message was filed before: record progress and mark, file nothing. */
+static gboolean skip_duplicate(struct intake *in, const struct imap_meta *meta,
+			       const char *ref, GError **error)
+{
+	if (!store_begin(in->st, error))
+		return FALSE;
+	if (!store_advance_mailbox(in->st, in->mailbox, in->uidvalidity, meta->uid, error)) {
+		store_rollback(in->st);
+		return FALSE;
+	}
+	if (!store_commit(in->st, error))
+		return FALSE;
+	log_info("UID %" G_GINT64_FORMAT " was filed before%s%s (same fingerprint): not filed "
+		 "again",
+		 meta->uid, *ref ? " as " : "", ref);
+	in->report->duplicates++;
+	mark_on_server(in, meta->uid, meta->seen);
+	return TRUE;
 }
 
 /* A message over max_message_size: keep its header section so coordinators see who
@@ -325,30 +397,10 @@ static gboolean quarantine_oversize(struct intake *in, const struct imap_meta *m
 		return FALSE;
 	if (known) {
 		g_unlink(tmp);
-		return TRUE; /* already quarantined once */
+		return skip_duplicate(in, meta, known, error);
 	}
-	g_autoptr(OvMail) headers = mail_parse_file(tmp, NULL);
+	g_autoptr(OvMail) headers = parse_guarded(tmp, NULL);
 	return file_quarantined(in, meta, tmp, print, headers, reason, error);
-}
-
-/* The same message was filed before: record progress and mark, file nothing. */
-static gboolean skip_duplicate(struct intake *in, const struct imap_meta *meta,
-			       const char *ref, GError **error)
-{
-	if (!store_begin(in->st, error))
-		return FALSE;
-	if (!store_advance_mailbox(in->st, in->mailbox, in->uidvalidity, meta->uid, error)) {
-		store_rollback(in->st);
-		return FALSE;
-	}
-	if (!store_commit(in->st, error))
-		return FALSE;
-	log_info("UID %" G_GINT64_FORMAT " was filed before%s%s (same fingerprint): not filed "
-		 "again",
-		 meta->uid, *ref ? " as " : "", ref);
-	in->report->duplicates++;
-	mark_on_server(in, meta);
-	return TRUE;
 }
 
 static void log_filed(const struct imap_meta *meta, const struct mail *mail,
@@ -357,6 +409,36 @@ static void log_filed(const struct imap_meta *meta, const struct mail *mail,
 	log_info("UID %" G_GINT64_FORMAT " filed%s%s: %s from %s, \"%s\": %s", meta->uid,
 		 p->lead_ref ? " on " : "", p->lead_ref ? p->lead_ref : "", p->kind,
 		 mail->from_addr ? mail->from_addr : "(no address)", mail->subject, p->decision);
+}
+
+/* A parsed message and what to do with it. */
+struct analysis {
+	struct mail *mail;
+	struct verdict verdict;
+	struct lead_fields fields;
+	struct plan plan;
+};
+
+static void analysis_clear(struct analysis *a)
+{
+	g_clear_pointer(&a->mail, mail_free);
+	verdict_clear(&a->verdict);
+	lead_fields_clear(&a->fields);
+	plan_clear(&a->plan);
+}
+
+/* Parse, classify, extract and decide for the message in PATH. FALSE with an
+ * OV_ERROR_PARSE error when the message cannot be parsed. */
+static gboolean analyse(struct intake *in, const char *path, gint64 internaldate,
+			struct analysis *a, GError **error)
+{
+	memset(a, 0, sizeof *a);
+	a->mail = parse_guarded(path, error);
+	if (!a->mail)
+		return FALSE;
+	classify_mail(a->mail, in->cfg, &a->verdict);
+	extract_fields(a->mail, in->cfg, &a->fields);
+	return plan_for(in, a->mail, &a->verdict, internaldate, &a->plan, error);
 }
 
 /* Parses, classifies and files the fetched message in TMP. */
@@ -371,29 +453,51 @@ static gboolean file_fetched(struct intake *in, const struct imap_meta *meta, co
 		g_unlink(tmp);
 		return skip_duplicate(in, meta, known, error);
 	}
-	g_autoptr(GError) parse_error = NULL;
-	g_autoptr(OvMail) mail = mail_parse_file(tmp, &parse_error);
-	if (!mail)
-		return file_quarantined(in, meta, tmp, print, NULL, parse_error->message, error);
-
-	struct verdict v;
-	classify_mail(mail, in->cfg, &v);
-	struct plan p = {0};
-	struct lead_fields fields;
-	extract_fields(mail, in->cfg, &fields);
-	gboolean ok = plan_for(in, mail, &v, meta->internaldate, &p, error);
-	g_autofree char *rel = ok ? keep_raw(in, tmp, error) : NULL;
-	struct filing f = {.meta = meta, .fingerprint = print, .raw_path = rel,
-			   .raw_size = meta->size, .mail = mail, .fields = &fields};
-	ok = rel && file_message(in, &f, &p, error);
-	if (ok) {
-		log_filed(meta, mail, &p);
-		count(in, &p);
-		mark_on_server(in, meta);
+	struct analysis a;
+	GError *local = NULL;
+	if (!analyse(in, tmp, meta->internaldate, &a, &local)) {
+		analysis_clear(&a);
+		if (!g_error_matches(local, OV_ERROR, OV_ERROR_PARSE)) {
+			g_propagate_error(error, local);
+			return FALSE;
+		}
+		gboolean ok = file_quarantined(in, meta, tmp, print, NULL, local->message, error);
+		g_error_free(local);
+		return ok;
 	}
-	plan_clear(&p);
-	lead_fields_clear(&fields);
-	verdict_clear(&v);
+	g_autofree char *rel = keep_raw(in, tmp, error);
+	struct filing f = {.meta = meta, .fingerprint = print, .raw_path = rel,
+			   .raw_size = meta->size, .mail = a.mail, .fields = &a.fields};
+	gboolean ok = rel && file_message(in, &f, &a.plan, error);
+	if (ok) {
+		log_filed(meta, a.mail, &a.plan);
+		count(in, &a.plan);
+		mark_on_server(in, meta->uid, meta->seen);
+	}
+	analysis_clear(&a);
+	return ok;
+}
+
+/* The server answered NO or BAD to fetching UID. The pass goes on with the next message
+ * and tries this one again in the next passes; after MAX_FETCH_ATTEMPTS it is quarantined
+ * (no bytes: its UID and size are recorded). Takes FETCH_ERROR. */
+static gboolean fetch_refused(struct intake *in, const struct imap_meta *meta, GError *fetch_error,
+			      GError **error)
+{
+	gint64 attempts = 0;
+	gboolean ok = store_note_fetch_failure(in->st, in->mailbox, in->uidvalidity, meta->uid,
+					       fetch_error->message, &attempts, error);
+	if (ok && attempts >= MAX_FETCH_ATTEMPTS) {
+		g_autofree char *reason = g_strdup_printf(
+			"the server refused to give the message %" G_GINT64_FORMAT " times (%s)",
+			attempts, fetch_error->message);
+		ok = file_quarantined(in, meta, NULL, NULL, NULL, reason, error);
+	} else if (ok) {
+		log_warn("UID %" G_GINT64_FORMAT " could not be fetched (attempt %" G_GINT64_FORMAT
+			 " of %d; tried again on the next pass): %s",
+			 meta->uid, attempts, MAX_FETCH_ATTEMPTS, fetch_error->message);
+	}
+	g_error_free(fetch_error);
 	return ok;
 }
 
@@ -421,6 +525,8 @@ static gboolean take_in(struct intake *in, const struct imap_meta *meta, GError 
 			g_error_free(fetch_error);
 			return quarantine_oversize(in, meta, error);
 		}
+		if (g_error_matches(fetch_error, OV_ERROR, OV_ERROR_IMAP_PROTOCOL))
+			return fetch_refused(in, meta, fetch_error, error);
 		g_propagate_error(error, fetch_error);
 		return FALSE;
 	}
@@ -468,6 +574,26 @@ static gboolean starting_point(struct intake *in, const struct imap_mailbox *box
 	return TRUE;
 }
 
+static int compare_uid(gconstpointer a, gconstpointer b)
+{
+	gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+	return (x > y) - (x < y);
+}
+
+/* Adds the UIDs of MORE not already in sorted UIDS, keeping it sorted. */
+static void merge_uids(GArray *uids, GArray *more)
+{
+	for (guint i = 0; i < more->len; i++) {
+		gint64 uid = g_array_index(more, gint64, i);
+		gboolean present = FALSE;
+		for (guint j = 0; j < uids->len && !present; j++)
+			present = g_array_index(uids, gint64, j) == uid;
+		if (!present)
+			g_array_append_val(uids, uid);
+	}
+	g_array_sort(uids, compare_uid);
+}
+
 static int compare_meta_uid(gconstpointer a, gconstpointer b)
 {
 	gint64 x = ((const struct imap_meta *)a)->uid, y = ((const struct imap_meta *)b)->uid;
@@ -481,11 +607,13 @@ static gboolean run_pass(struct intake *in, const volatile sig_atomic_t *stop, G
 	if (!imap_select(in->im, &box, error))
 		return FALSE;
 	in->uidvalidity = box.uidvalidity;
-	if (!starting_point(in, &box, &first, error))
+	if (!starting_point(in, &box, &first, error) || !mark_leftovers(in, error))
 		return FALSE;
 	g_autoptr(GArray) uids = imap_search_from(in->im, &box, first, error);
-	if (!uids)
+	g_autoptr(GArray) retry = uids ? store_pending_fetches(in->st, in->mailbox, in->uidvalidity, error) : NULL;
+	if (!retry)
 		return FALSE;
+	merge_uids(uids, retry);
 	if (!uids->len)
 		return TRUE;
 	log_debug("%u new messages in %s", uids->len, imap_mailbox_name(in->im));
@@ -520,5 +648,134 @@ gboolean intake_run(struct store *st, const struct config *cfg, const struct tem
 	imap_free(in.im);
 	g_free(in.mailbox);
 	store_unlock(st, "intake");
+	return ok;
+}
+
+/* ---- reprocessing a quarantined lead ---- */
+
+static gboolean is_complete_copy(const struct quarantined *q)
+{
+	return q->raw_path && q->fingerprint && !g_str_has_prefix(q->fingerprint, "partial:");
+}
+
+/* Fetches the quarantined message again by UID into the spool; returns its spool name. */
+static char *fetch_again(struct intake *in, const struct quarantined *q, GError **error)
+{
+	struct imap_mailbox box;
+	in->im = imap_new(&in->cfg->imap, error);
+	if (!in->im || !imap_select(in->im, &box, error))
+		return NULL;
+	if (box.uidvalidity != q->uidvalidity || g_strcmp0(in->mailbox, q->mailbox)) {
+		g_set_error(error, OV_ERROR, OV_ERROR_NOT_FOUND,
+			    "the message was never kept whole, and the mailbox has been renumbered "
+			    "or changed since, so UID %" G_GINT64_FORMAT " cannot be fetched again",
+			    q->uid);
+		return NULL;
+	}
+	g_autofree char *tmp = NULL;
+	int fd = spool_create_temp(in->cfg->store.spool, &tmp, error);
+	if (fd < 0)
+		return NULL;
+	gboolean ok = imap_fetch(in->im, q->uidvalidity, q->uid, FALSE, fd,
+				 in->cfg->imap.max_message_size, error);
+	close(fd);
+	if (!ok) {
+		g_unlink(tmp);
+		g_prefix_error(error, "cannot fetch UID %" G_GINT64_FORMAT " again: ", q->uid);
+		return NULL;
+	}
+	return keep_raw(in, tmp, error);
+}
+
+static gboolean refile(struct intake *in, const struct lead *lead, const struct quarantined *q,
+		       const char *rel, const char *print, struct analysis *a, GError **error)
+{
+	struct plan *p = &a->plan;
+	if (p->new_lead) {
+		p->kind = "enquiry";
+	} else if (!strcmp(p->kind, "follow_up")) {
+		g_free(p->decision);
+		p->decision = g_strdup("withheld: follow-up of an existing lead");
+	}
+	struct message_row row = {.kind = p->kind, .fingerprint = print, .raw_path = rel,
+				  .raw_size = q->raw_size, .decision = p->decision, .mail = a->mail};
+	g_autofree char *detail = g_strdup_printf("%s from %s: %s", p->kind,
+						  a->mail->from_addr ? a->mail->from_addr : "?",
+						  p->decision);
+	if (!store_begin(in->st, error))
+		return FALSE;
+	gboolean ok = store_requalify_lead(in->st, lead->id, &a->fields, "new", a->mail->subject,
+					   error) &&
+		      store_refile_message(in->st, q->message_row, &row, error) &&
+		      store_add_event(in->st, lead->id, "overture", "reprocessed", detail, error);
+	if (ok && p->acknowledge) {
+		g_autoptr(OvOutgoing) ack =
+			compose_ack(in->cfg, in->tmpl, lead->ref, &a->fields, a->mail, error);
+		ok = ack && store_queue_outgoing(in->st, lead->id, "ack", ack, error);
+	}
+	if (!ok) {
+		store_rollback(in->st);
+		return FALSE;
+	}
+	return store_commit(in->st, error);
+}
+
+static gboolean reprocess_lead(struct intake *in, const struct lead *lead, char **decision,
+			       GError **error)
+{
+	struct quarantined q;
+	if (!store_get_quarantined(in->st, lead->id, &q, error))
+		return FALSE;
+	in->mailbox = g_strdup(q.mailbox);
+	in->uidvalidity = q.uidvalidity;
+	g_autofree char *rel = is_complete_copy(&q) ? g_strdup(q.raw_path) : fetch_again(in, &q, error);
+	g_autofree char *path = rel ? spool_path(in->cfg->store.spool, rel) : NULL;
+	g_autofree char *print = path ? fingerprint_file(path, error) : NULL;
+	g_autofree char *known = NULL;
+	gboolean ok = print && store_find_fingerprint(in->st, print, &known, error);
+	if (ok && known && g_strcmp0(print, q.fingerprint)) {
+		g_set_error(error, OV_ERROR, OV_ERROR_INPUT,
+			    "this message has been filed since%s%s: nothing to reprocess",
+			    *known ? " as " : "", known);
+		ok = FALSE;
+	}
+	struct analysis a = {0};
+	GError *local = NULL;
+	if (ok && !analyse(in, path, q.internaldate, &a, &local)) {
+		if (g_error_matches(local, OV_ERROR, OV_ERROR_PARSE))
+			store_set_quarantine_reason(in->st, lead->id, local->message, NULL);
+		g_propagate_prefixed_error(error, local, "%s is still quarantined: ", lead->ref);
+		ok = FALSE;
+	}
+	ok = ok && refile(in, lead, &q, rel, print, &a, error);
+	if (ok)
+		*decision = g_strdup(a.plan.decision);
+	analysis_clear(&a);
+	quarantined_clear(&q);
+	return ok;
+}
+
+gboolean intake_reprocess(struct store *st, const struct config *cfg,
+			  const struct templates *tmpl, const char *ref, char **decision,
+			  GError **error)
+{
+	struct intake_report report = {0};
+	struct intake in = {.st = st, .cfg = cfg, .tmpl = tmpl, .report = &report};
+	struct lead *lead = store_get_lead(st, ref, error);
+	if (!lead)
+		return FALSE;
+	gboolean ok = FALSE;
+	if (strcmp(lead->status, "quarantined"))
+		g_set_error(error, OV_ERROR, OV_ERROR_INPUT,
+			    "%s is not quarantined (its status is %s): only quarantined leads are "
+			    "reprocessed",
+			    lead->ref, lead->status);
+	else
+		ok = store_lock(st, "intake", error) && spool_prepare(cfg->store.spool, error) &&
+		     reprocess_lead(&in, lead, decision, error);
+	store_unlock(st, "intake");
+	imap_free(in.im);
+	g_free(in.mailbox);
+	lead_free(lead);
 	return ok;
 }

@@ -28,4 +28,11 @@ gboolean intake_run(struct store *st, const struct config *cfg, const struct tem
 		    const volatile sig_atomic_t *stop, struct intake_report *report,
 		    GError **error);
 
+/* Runs quarantined lead REF through the stages again: from its raw copy, or fetched
+ * again by UID when only part or none of it was kept. On success the lead becomes a
+ * normal one (status new) and *DECISION says what was decided (g_free). */
+gboolean intake_reprocess(struct store *st, const struct config *cfg,
+			  const struct templates *tmpl, const char *ref, char **decision,
+			  GError **error);
+
 #endif

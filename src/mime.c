@@ -11,7 +11,10 @@
 #include <fcntl.h>
 #include <gmime/gmime.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 
 #define MAIL_TEXT_MAX (1024 * 1024) /* body text kept for reading and search */
@@ -82,24 +85,32 @@ const char *mail_reply_name(const struct mail *mail)
 	return mail->reply_to_addr ? mail->reply_to_name : mail->from_name;
 }
 
-/* Bytes to skip before the message: blank lines and an mbox "From " line. */
+/* Bytes to skip before the message: leading white space (blank lines, a line of
+ * spaces, an indented first header) and an mbox "From " line. GMime finds no message
+ * at all when the file starts with these. */
 static gint64 leading_junk(const char *path)
 {
 	FILE *f = fopen(path, "rbe");
 	if (!f)
 		return 0;
 	gint64 offset = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	gssize len;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		gboolean blank = !strcmp(line, "\n") || !strcmp(line, "\r\n");
-		gboolean mbox = offset == 0 && g_str_has_prefix(line, "From ");
-		if (!blank && !mbox)
+	gboolean skipped_mbox = FALSE;
+	int c;
+	for (;;) {
+		while ((c = getc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n')
+			offset++;
+		if (c == EOF || skipped_mbox)
 			break;
-		offset += len;
+		char word[6] = {(char)c, 0};
+		if (!fgets(word + 1, sizeof word - 1, f) || strcmp(word, "From "))
+			break;
+		/* An mbox separator: skip to the end of its line. */
+		offset += strlen(word);
+		while ((c = getc(f)) != EOF && c != '\n')
+			offset++;
+		offset += c == '\n';
+		skipped_mbox = TRUE;
 	}
-	free(line);
 	fclose(f);
 	return offset;
 }
@@ -450,4 +461,35 @@ struct mail *mail_parse_file(const char *path, GError **error)
 	read_structure(msg, mail);
 	g_object_unref(msg);
 	return mail;
+}
+
+gboolean mail_parse_survives(const char *path, int seconds, GError **error)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		g_set_error(error, OV_ERROR, OV_ERROR_PARSE, "cannot start a parser process: %s",
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (pid == 0) {
+		alarm(seconds);
+		struct mail *m = mail_parse_file(path, NULL);
+		_exit(m ? 0 : 2); /* no cleanup: this process only tests */
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return TRUE;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		g_set_error(error, OV_ERROR, OV_ERROR_PARSE,
+			    "GMime took longer than %d seconds to parse the message", seconds);
+	else if (WIFSIGNALED(status))
+		g_set_error(error, OV_ERROR, OV_ERROR_PARSE,
+			    "GMime crashed parsing the message (signal %d)", WTERMSIG(status));
+	else
+		g_set_error(error, OV_ERROR, OV_ERROR_PARSE,
+			    "GMime found no message in the file (no header section)");
+	return FALSE;
 }

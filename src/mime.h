@@ -43,6 +43,11 @@ struct mail {
  * at all; damaged MIME inside a message still gives a struct mail. Free with mail_free. */
 struct mail *mail_parse_file(const char *path, GError **error);
 void mail_free(struct mail *mail);
+
+/* Parses PATH once in a child process that has SECONDS to finish, so that a GMime crash
+ * or endless loop on a malformed message costs the child, not the daemon. FALSE (with
+ * OV_ERROR_PARSE saying what happened) when the child did not finish cleanly. */
+gboolean mail_parse_survives(const char *path, int seconds, GError **error);
 typedef struct mail OvMail;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvMail, mail_free)
 

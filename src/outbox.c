@@ -53,7 +53,7 @@ static gboolean record_failure(struct store *st, const struct config *cfg,
 	gint64 now = now_seconds();
 	const char *ref = row->lead_ref ? row->lead_ref : "-";
 	gboolean permanent = g_error_matches(why, OV_ERROR, OV_ERROR_SMTP_PERM);
-	gboolean expired = now - row->created_at >= cfg->smtp.give_up_after;
+	gboolean expired = now - row->due_since >= cfg->smtp.give_up_after;
 	if (permanent || expired) {
 		g_autofree char *text = expired && !permanent
 						? g_strdup_printf("gave up after %" G_GINT64_FORMAT

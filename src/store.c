@@ -45,7 +45,9 @@ static const char *const migrations[] = {
 	" in_reply_to TEXT, refs TEXT, subject TEXT, from_name TEXT, from_addr TEXT,"
 	" reply_to TEXT, return_path TEXT, date INTEGER, internaldate INTEGER, text TEXT,"
 	" raw_path TEXT, raw_size INTEGER, mailbox TEXT, uidvalidity INTEGER, uid INTEGER,"
+	" was_seen INTEGER NOT NULL DEFAULT 0, marked INTEGER NOT NULL DEFAULT 0,"
 	" decision TEXT NOT NULL, filed_at INTEGER NOT NULL);"
+	"CREATE INDEX messages_unmarked ON messages (mailbox, uidvalidity) WHERE NOT marked;"
 	"CREATE INDEX messages_lead ON messages (lead_id);"
 	"CREATE INDEX messages_message_id ON messages (message_id);"
 	"CREATE INDEX messages_uid ON messages (mailbox, uidvalidity, uid);"
@@ -61,7 +63,8 @@ static const char *const migrations[] = {
 	" envelope_from TEXT NOT NULL, subject TEXT NOT NULL, bytes BLOB NOT NULL,"
 	" status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
 	" next_attempt INTEGER NOT NULL, claimed_by TEXT, claimed_at INTEGER,"
-	" last_error TEXT, server_reply TEXT, created_at INTEGER NOT NULL, sent_at INTEGER);"
+	" last_error TEXT, server_reply TEXT, created_at INTEGER NOT NULL, sent_at INTEGER,"
+	" due_since INTEGER NOT NULL);"
 	"CREATE INDEX outbox_due ON outbox (status, next_attempt);"
 	"CREATE INDEX outbox_lead ON outbox (lead_id);"
 	"CREATE TABLE notes ("
@@ -74,7 +77,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_lead ON events (lead_id);"
 	"CREATE TABLE mailbox_state ("
 	" mailbox TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL,"
-	" last_uid INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
+	" last_uid INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE fetch_failures ("
+	" mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL, last_error TEXT, PRIMARY KEY (mailbox, uidvalidity, uid));",
 };
 
 static gint64 now_seconds(void)
@@ -331,6 +337,17 @@ void store_unlock(struct store *st, const char *name)
 
 /* ---- intake ---- */
 
+static gboolean count_rows(struct store *st, sqlite3_stmt *s, gint64 *count, GError **error)
+{
+	if (!s)
+		return FALSE;
+	int rc = step(st, s, error);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW;
+}
+
+
 gboolean store_get_mailbox(struct store *st, const char *mailbox, struct mailbox_state *out,
 			   GError **error)
 {
@@ -367,7 +384,76 @@ gboolean store_advance_mailbox(struct store *st, const char *mailbox, gint64 uid
 	return exec(st, error,
 		    "UPDATE mailbox_state SET last_uid = max(last_uid, ?), updated_at = ?"
 		    " WHERE mailbox = ? AND uidvalidity = ?",
-		    "iisi", uid, now_seconds(), mailbox, uidvalidity);
+		    "iisi", uid, now_seconds(), mailbox, uidvalidity) &&
+	       exec(st, error,
+		    "DELETE FROM fetch_failures WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
+		    "sii", mailbox, uidvalidity, uid);
+}
+
+GArray *store_pending_fetches(struct store *st, const char *mailbox, gint64 uidvalidity,
+			      GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT uid FROM fetch_failures WHERE mailbox = ? AND uidvalidity = ?"
+				" ORDER BY uid",
+				"si", mailbox, uidvalidity);
+	if (!s)
+		return NULL;
+	GArray *uids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW) {
+		gint64 uid = sqlite3_column_int64(s, 0);
+		g_array_append_val(uids, uid);
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&uids, g_array_unref);
+	return uids;
+}
+
+GArray *store_unmarked(struct store *st, const char *mailbox, gint64 uidvalidity, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT uid, was_seen FROM messages WHERE mailbox = ?"
+				" AND uidvalidity = ? AND NOT marked ORDER BY uid",
+				"si", mailbox, uidvalidity);
+	if (!s)
+		return NULL;
+	GArray *list = g_array_new(FALSE, FALSE, sizeof(struct unmarked));
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW) {
+		struct unmarked u = {sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1)};
+		g_array_append_val(list, u);
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&list, g_array_unref);
+	return list;
+}
+
+gboolean store_set_marked(struct store *st, const char *mailbox, gint64 uidvalidity, gint64 uid,
+			  GError **error)
+{
+	return exec(st, error,
+		    "UPDATE messages SET marked = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
+		    "sii", mailbox, uidvalidity, uid);
+}
+
+gboolean store_note_fetch_failure(struct store *st, const char *mailbox, gint64 uidvalidity,
+				  gint64 uid, const char *why, gint64 *attempts, GError **error)
+{
+	if (!exec(st, error,
+		  "INSERT INTO fetch_failures (mailbox, uidvalidity, uid, attempts, last_error)"
+		  " VALUES (?, ?, ?, 1, ?) ON CONFLICT DO UPDATE SET attempts = attempts + 1,"
+		  " last_error = excluded.last_error",
+		  "siis", mailbox, uidvalidity, uid, why))
+		return FALSE;
+	return count_rows(st,
+			  query(st, error,
+				"SELECT attempts FROM fetch_failures WHERE mailbox = ?"
+				" AND uidvalidity = ? AND uid = ?",
+				"sii", mailbox, uidvalidity, uid),
+			  attempts, error);
 }
 
 gboolean store_find_fingerprint(struct store *st, const char *fingerprint, char **ref,
@@ -433,16 +519,6 @@ char *store_lead_id_for_ref(struct store *st, const char *ref, GError **error)
 }
 
 /* Where each field came from, as a JSON object with the fields in name order. */
-static gboolean count_rows(struct store *st, sqlite3_stmt *s, gint64 *count, GError **error)
-{
-	if (!s)
-		return FALSE;
-	int rc = step(st, s, error);
-	*count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW;
-}
-
 gboolean store_count_recent_acks(struct store *st, const char *address, gint64 since,
 				 gint64 *count, GError **error)
 {
@@ -550,22 +626,100 @@ gboolean store_insert_message(struct store *st, const struct message_row *m, cha
 	if (!exec(st, error,
 		  "INSERT INTO messages (id, lead_id, kind, message_id, fingerprint, in_reply_to,"
 		  " refs, subject, from_name, from_addr, reply_to, return_path, date,"
-		  " internaldate, text, raw_path, raw_size, mailbox, uidvalidity, uid, decision,"
-		  " filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		  " ?, ?)",
-		  "ssssssssssssiissisiisi", new_id, m->lead_id, m->kind,
+		  " internaldate, text, raw_path, raw_size, mailbox, uidvalidity, uid, was_seen,"
+		  " decision, filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		  " ?, ?, ?, ?, ?)",
+		  "ssssssssssssiissisiidsi", new_id, m->lead_id, m->kind,
 		  mail ? mail->message_id : NULL, m->fingerprint, irt, refs,
 		  mail ? mail->subject : NULL, mail ? mail->from_name : NULL,
 		  mail ? mail->from_addr : NULL, mail ? mail->reply_to_addr : NULL,
 		  mail ? mail->return_path : NULL, mail ? mail->date : (gint64)0, m->internaldate,
 		  mail ? mail->text : NULL, m->raw_path, m->raw_size, m->mailbox, m->uidvalidity,
-		  m->uid, m->decision, now_seconds()))
+		  m->uid, (int)m->was_seen, m->decision, now_seconds()))
 		return FALSE;
 	if (!insert_attachments(st, new_id, mail, error))
 		return FALSE;
 	if (id)
 		*id = g_steal_pointer(&new_id);
 	return TRUE;
+}
+
+void quarantined_clear(struct quarantined *q)
+{
+	g_clear_pointer(&q->message_row, g_free);
+	g_clear_pointer(&q->raw_path, g_free);
+	g_clear_pointer(&q->fingerprint, g_free);
+	g_clear_pointer(&q->mailbox, g_free);
+}
+
+gboolean store_get_quarantined(struct store *st, const char *lead_id, struct quarantined *out,
+			       GError **error)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *s = query(st, error,
+				"SELECT id, raw_path, fingerprint, mailbox, uidvalidity, uid,"
+				" internaldate, raw_size FROM messages WHERE lead_id = ?"
+				" AND kind = 'quarantined' ORDER BY filed_at LIMIT 1",
+				"s", lead_id);
+	if (!s)
+		return FALSE;
+	int rc = step(st, s, error);
+	if (rc == SQLITE_ROW) {
+		out->message_row = col_text(s, 0);
+		out->raw_path = col_text(s, 1);
+		out->fingerprint = col_text(s, 2);
+		out->mailbox = col_text(s, 3);
+		out->uidvalidity = sqlite3_column_int64(s, 4);
+		out->uid = sqlite3_column_int64(s, 5);
+		out->internaldate = sqlite3_column_int64(s, 6);
+		out->raw_size = sqlite3_column_int64(s, 7);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		g_set_error(error, OV_ERROR, OV_ERROR_NOT_FOUND, "the lead has no quarantined message");
+	return rc == SQLITE_ROW;
+}
+
+gboolean store_refile_message(struct store *st, const char *id, const struct message_row *m,
+			      GError **error)
+{
+	const struct mail *mail = m->mail;
+	g_autofree char *irt = join_ids(mail->in_reply_to);
+	g_autofree char *refs = join_ids(mail->references);
+	return exec(st, error,
+		    "UPDATE messages SET kind = ?, message_id = ?, fingerprint = ?, in_reply_to = ?,"
+		    " refs = ?, subject = ?, from_name = ?, from_addr = ?, reply_to = ?,"
+		    " return_path = ?, date = ?, text = ?, raw_path = ?, raw_size = ?, decision = ?"
+		    " WHERE id = ?",
+		    "ssssssssssississ", m->kind, mail->message_id, m->fingerprint, irt, refs,
+		    mail->subject, mail->from_name, mail->from_addr, mail->reply_to_addr,
+		    mail->return_path, mail->date, mail->text, m->raw_path, m->raw_size, m->decision,
+		    id) &&
+	       exec(st, error, "DELETE FROM attachments WHERE message = ?", "s", id) &&
+	       insert_attachments(st, id, mail, error);
+}
+
+gboolean store_requalify_lead(struct store *st, const char *lead_id, const struct lead_fields *f,
+			      const char *status, const char *subject, GError **error)
+{
+	g_autofree char *prov = provenance_json(f->provenance);
+	return exec(st, error,
+		    "UPDATE leads SET status = ?, applicant_email = ?, contact_name = ?,"
+		    " organisation = ?, org_type = ?, phone = ?, website = ?, postcode = ?, area = ?,"
+		    " functions = ?, is_partnership_enquiry = ?, out_of_area = ?, provenance = ?,"
+		    " subject = ?, quarantine_reason = NULL, updated_at = ? WHERE id = ?",
+		    "ssssssssssddssis", status, f->applicant_email, f->contact_name, f->organisation,
+		    f->org_type, f->phone, f->website, f->postcode, f->area, f->functions,
+		    (int)f->is_partnership_enquiry, (int)f->out_of_area, prov, subject,
+		    now_seconds(), lead_id);
+}
+
+gboolean store_set_quarantine_reason(struct store *st, const char *lead_id, const char *reason,
+				     GError **error)
+{
+	return exec(st, error,
+		    "UPDATE leads SET quarantine_reason = ?, updated_at = ? WHERE id = ?", "sis",
+		    reason, now_seconds(), lead_id);
 }
 
 gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error)
@@ -580,9 +734,10 @@ gboolean store_queue_outgoing(struct store *st, const char *lead_id, const char 
 	gint64 now = now_seconds();
 	return exec(st, error,
 		    "INSERT INTO outbox (lead_id, kind, message_id, recipient, envelope_from,"
-		    " subject, bytes, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		    "ssssssbii", lead_id, kind, o->message_id, o->recipient, o->envelope_from,
-		    o->subject, o->bytes, now, now);
+		    " subject, bytes, next_attempt, created_at, due_since)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "ssssssbiii", lead_id, kind, o->message_id, o->recipient, o->envelope_from,
+		    o->subject, o->bytes, now, now, now);
 }
 
 gboolean store_add_event(struct store *st, const char *lead_id, const char *actor,
@@ -618,7 +773,7 @@ void outbox_row_free(gpointer p)
 #define OUTBOX_COLUMNS                                                                        \
 	"o.id, o.lead_id, l.ref, o.kind, o.message_id, o.recipient, o.envelope_from,"        \
 	" o.subject, o.status, o.attempts, o.next_attempt, o.claimed_by, o.last_error,"       \
-	" o.server_reply, o.created_at, o.sent_at"
+	" o.server_reply, o.created_at, o.sent_at, o.due_since"
 
 static struct outbox_row *read_outbox_row(sqlite3_stmt *s)
 {
@@ -639,6 +794,7 @@ static struct outbox_row *read_outbox_row(sqlite3_stmt *s)
 	r->server_reply = col_text(s, 13);
 	r->created_at = sqlite3_column_int64(s, 14);
 	r->sent_at = sqlite3_column_int64(s, 15);
+	r->due_since = sqlite3_column_int64(s, 16);
 	return r;
 }
 
@@ -652,8 +808,8 @@ static GPtrArray *read_outbox_rows(struct store *st, sqlite3_stmt *s, gboolean w
 	while ((rc = step(st, s, error)) == SQLITE_ROW) {
 		struct outbox_row *r = read_outbox_row(s);
 		if (with_bytes)
-			r->bytes = g_bytes_new(sqlite3_column_blob(s, 16),
-					       sqlite3_column_bytes(s, 16));
+			r->bytes = g_bytes_new(sqlite3_column_blob(s, 17),
+					       sqlite3_column_bytes(s, 17));
 		g_ptr_array_add(rows, r);
 	}
 	sqlite3_finalize(s);
@@ -671,6 +827,43 @@ GPtrArray *store_outbox_due(struct store *st, gint64 now, GError **error)
 				" OR o.status = 'sending' ORDER BY o.id",
 				"i", now);
 	return read_outbox_rows(st, s, TRUE, error);
+}
+
+gboolean store_outbox_retry(struct store *st, gint64 id, const char *actor, GError **error)
+{
+	if (!store_begin(st, error))
+		return FALSE;
+	sqlite3_stmt *s = query(st, error, "SELECT status, lead_id FROM outbox WHERE id = ?", "i", id);
+	int rc = s ? step(st, s, error) : 0;
+	g_autofree char *status = rc == SQLITE_ROW ? col_text(s, 0) : NULL;
+	g_autofree char *lead = rc == SQLITE_ROW ? col_text(s, 1) : NULL;
+	if (s)
+		sqlite3_finalize(s);
+	gboolean ok = rc != 0;
+	if (rc == SQLITE_DONE) {
+		g_set_error(error, OV_ERROR, OV_ERROR_NOT_FOUND,
+			    "no outbox row %" G_GINT64_FORMAT " (overture outbox lists them)", id);
+		ok = FALSE;
+	} else if (ok && (!strcmp(status, "sent") || !strcmp(status, "sending"))) {
+		g_set_error(error, OV_ERROR, OV_ERROR_INPUT,
+			    "outbox row %" G_GINT64_FORMAT " is %s: sending it again would send a "
+			    "second copy",
+			    id, !strcmp(status, "sent") ? "already sent" : "being sent now");
+		ok = FALSE;
+	}
+	gint64 now = now_seconds();
+	g_autofree char *detail = g_strdup_printf("outbox row %" G_GINT64_FORMAT " (was %s) made due now",
+						  id, status ? status : "?");
+	ok = ok &&
+	     exec(st, error,
+		  "UPDATE outbox SET status = 'queued', next_attempt = ?, due_since = ? WHERE id = ?",
+		  "iii", now, now, id) &&
+	     (!lead || store_add_event(st, lead, actor, "outbox retry", detail, error));
+	if (!ok) {
+		store_rollback(st);
+		return FALSE;
+	}
+	return store_commit(st, error);
 }
 
 GPtrArray *store_outbox_list(struct store *st, const char *lead_id, GError **error)

@@ -44,9 +44,28 @@ gboolean store_get_mailbox(struct store *st, const char *mailbox, struct mailbox
 /* Starts MAILBOX afresh (first run or UIDVALIDITY change) at LAST_UID. */
 gboolean store_reset_mailbox(struct store *st, const char *mailbox, gint64 uidvalidity,
 			     gint64 last_uid, GError **error);
-/* Raises last_uid to UID (never lowers it). Call inside the filing transaction. */
+/* Raises last_uid to UID (never lowers it) and forgets UID's failed fetches. Call inside
+ * the filing transaction. */
 gboolean store_advance_mailbox(struct store *st, const char *mailbox, gint64 uidvalidity,
 			       gint64 uid, GError **error);
+
+/* UIDs whose fetch the server refused before, to try again (GArray of gint64). */
+GArray *store_pending_fetches(struct store *st, const char *mailbox, gint64 uidvalidity,
+			      GError **error);
+
+/* Filed messages not yet marked on the server (a crash came between the commit and the
+ * marking): they are marked on the next pass. */
+struct unmarked {
+	gint64 uid;
+	gboolean was_seen;
+};
+GArray *store_unmarked(struct store *st, const char *mailbox, gint64 uidvalidity, GError **error);
+gboolean store_set_marked(struct store *st, const char *mailbox, gint64 uidvalidity, gint64 uid,
+			  GError **error);
+
+/* Counts one more failed fetch of UID; *ATTEMPTS is the count so far. */
+gboolean store_note_fetch_failure(struct store *st, const char *mailbox, gint64 uidvalidity,
+				  gint64 uid, const char *why, gint64 *attempts, GError **error);
 
 /* The ref of the lead that holds a message with FINGERPRINT ("" for a message on no
  * lead), or NULL when no such message was filed. */
@@ -82,6 +101,7 @@ struct message_row {
 	gint64 uidvalidity;
 	gint64 uid;
 	gint64 internaldate;
+	gboolean was_seen; /* \Seen before we fetched it (after_filing = keep restores it) */
 	const char *decision; /* "acknowledged", "withheld: ..." */
 	const struct mail *mail; /* NULL when it could not be parsed */
 };
@@ -89,6 +109,30 @@ struct message_row {
 /* Files one incoming message (and its attachments' metadata); returns its row id. */
 gboolean store_insert_message(struct store *st, const struct message_row *m, char **id,
 			      GError **error);
+/* The quarantined message of a quarantined lead. */
+struct quarantined {
+	char *message_row; /* messages.id */
+	char *raw_path;	   /* NULL when no bytes were kept */
+	char *fingerprint; /* "partial:..." when only the header section was kept */
+	char *mailbox;
+	gint64 uidvalidity;
+	gint64 uid;
+	gint64 internaldate;
+	gint64 raw_size;
+};
+void quarantined_clear(struct quarantined *q);
+gboolean store_get_quarantined(struct store *st, const char *lead_id, struct quarantined *out,
+			       GError **error);
+/* Rewrites message row ID with what a successful parse found (M's kind, decision,
+ * fingerprint, raw_path and mail; M's lead_id is kept). */
+gboolean store_refile_message(struct store *st, const char *id, const struct message_row *m,
+			      GError **error);
+/* Turns a quarantined lead into a normal one with FIELDS, STATUS and SUBJECT. */
+gboolean store_requalify_lead(struct store *st, const char *lead_id, const struct lead_fields *f,
+			      const char *status, const char *subject, GError **error);
+gboolean store_set_quarantine_reason(struct store *st, const char *lead_id, const char *reason,
+				     GError **error);
+
 /* Marks that the partner wrote again: the lead shows unread mail. */
 gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error);
 
@@ -120,6 +164,7 @@ struct outbox_row {
 	char *server_reply;
 	gint64 created_at;
 	gint64 sent_at;
+	gint64 due_since; /* [smtp] give_up_after counts from here (reset by a retry) */
 };
 void outbox_row_free(gpointer row);
 
@@ -133,6 +178,9 @@ gboolean store_outbox_sent(struct store *st, gint64 id, const char *server_reply
 gboolean store_outbox_defer(struct store *st, gint64 id, gint64 next_attempt, const char *why,
 			    GError **error);
 gboolean store_outbox_fail(struct store *st, gint64 id, const char *why, GError **error);
+/* Makes a queued or failed row due now, its give-up age counted afresh. Fails with
+ * OV_ERROR_INPUT for a row already sent or being sent. */
+gboolean store_outbox_retry(struct store *st, gint64 id, const char *actor, GError **error);
 /* Every row, newest first (without bytes). */
 GPtrArray *store_outbox_list(struct store *st, const char *lead_id, GError **error);
 

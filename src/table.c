@@ -126,6 +126,13 @@ static void fit_widths(gsize *widths, guint ncols, gsize total_width)
 
 void table_print(const struct table *t, FILE *out)
 {
+	if (!isatty(fileno(out))) {
+		for (guint r = 0; r < t->rows->len; r++) {
+			GPtrArray *row = t->rows->pdata[r];
+			table_print_tsv_row(out, (const char *const *)row->pdata, t->ncols);
+		}
+		return;
+	}
 	g_autofree gsize *widths = g_new0(gsize, t->ncols);
 	for (guint c = 0; c < t->ncols; c++)
 		widths[c] = table_display_width(t->headers->pdata[c]);

@@ -16,7 +16,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvTable, table_free)
 
 /* CELLS has one entry per column; NULL cells print empty. */
 void table_add_row(struct table *t, const char *const *cells);
-/* Prints with aligned columns, as wide as the terminal (or $COLUMNS, or 100). */
+/* On a terminal: aligned columns under a header line, as wide as the terminal (or
+ * $COLUMNS, or 100). Elsewhere: the rows as tab-separated lines, no header. */
 void table_print(const struct table *t, FILE *out);
 
 /* One tab-separated line of the N CELLS (NULL cells print empty). */
