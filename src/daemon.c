@@ -68,8 +68,8 @@ static void wait_seconds(gint64 seconds)
 }
 
 struct loop_state {
-	int failures;	   /* consecutive failed passes */
-	char *last_problem; /* logged once until it changes */
+	int failures;	    /* consecutive failed passes */
+	int problem;	    /* the error code logged last; -1: none (logged once per change) */
 };
 
 static void report_pass(const struct intake_report *in, const struct send_report *out)
@@ -83,21 +83,21 @@ static void report_pass(const struct intake_report *in, const struct send_report
 		 out->deferred, out->failed);
 }
 
-/* Logs a problem when it is new, and a recovery when a problem ends. */
+/* Logs a problem when it is new (a new kind: another "cannot reach" while unreachable
+ * is not news), and a recovery when a problem ends. */
 static void note_problem(struct loop_state *ls, const GError *error)
 {
 	if (!error) {
-		if (ls->last_problem)
+		if (ls->problem >= 0)
 			log_notice("the mailbox is reachable again");
-		g_clear_pointer(&ls->last_problem, g_free);
+		ls->problem = -1;
 		ls->failures = 0;
 		return;
 	}
 	ls->failures++;
-	if (g_strcmp0(ls->last_problem, error->message) == 0)
+	if (ls->problem == error->code)
 		return;
-	g_free(ls->last_problem);
-	ls->last_problem = g_strdup(error->message);
+	ls->problem = error->code;
 	gboolean admin = g_error_matches(error, OV_ERROR, OV_ERROR_IMAP_AUTH) ||
 			 g_error_matches(error, OV_ERROR, OV_ERROR_IMAP_TLS) ||
 			 g_error_matches(error, OV_ERROR, OV_ERROR_STORE) ||
@@ -139,7 +139,7 @@ static GError *cycle(struct store *st, const struct config *cfg, const struct te
 static int run_loop(struct store *st, const struct config *cfg, const struct templates *tmpl,
 		    const struct run_options *opts)
 {
-	struct loop_state ls = {0};
+	struct loop_state ls = {.problem = -1};
 	int status = EX_OK;
 	if (!opts->once) {
 		log_notice("overture started: polling %s every %" G_GINT64_FORMAT " s",
@@ -162,7 +162,6 @@ static int run_loop(struct store *st, const struct config *cfg, const struct tem
 		notify_systemd("STOPPING=1");
 		log_notice("overture stopped");
 	}
-	g_free(ls.last_problem);
 	return status;
 }
 

@@ -184,9 +184,11 @@ const char *imap_mailbox_name(const struct imap *im)
 	return im->mailbox;
 }
 
+/* What the server said about a failure: its tagged NO/BAD reply when there is one,
+ * else libcurl's own description. */
 static const char *server_words(const struct imap *im)
 {
-	if (im->server_line && *im->server_line)
+	if (im->server_line && (strstr(im->server_line, " NO") || strstr(im->server_line, " BAD")))
 		return im->server_line;
 	return *im->errbuf ? im->errbuf : "no reply";
 }
@@ -213,11 +215,11 @@ static gboolean set_curl_error(struct imap *im, CURLcode rc, GError **error)
 			    im->base);
 		return FALSE;
 	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 		g_set_error(error, OV_ERROR, OV_ERROR_IMAP_TLS, "TLS with %s failed: %s",
 			    im->base, im->errbuf);
 		return FALSE;
+	case CURLE_SSL_CONNECT_ERROR: /* a handshake cut short, as by a restarting server */
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:

@@ -51,6 +51,7 @@ static gboolean record_failure(struct store *st, const struct config *cfg,
 			       struct send_report *report, GError **error)
 {
 	gint64 now = now_seconds();
+	gint64 attempts = row->attempts + 1; /* the claim counted this one */
 	const char *ref = row->lead_ref ? row->lead_ref : "-";
 	gboolean permanent = g_error_matches(why, OV_ERROR, OV_ERROR_SMTP_PERM);
 	gboolean expired = now - row->due_since >= cfg->smtp.give_up_after;
@@ -58,7 +59,7 @@ static gboolean record_failure(struct store *st, const struct config *cfg,
 		g_autofree char *text = expired && !permanent
 						? g_strdup_printf("gave up after %" G_GINT64_FORMAT
 								  " attempts: %s",
-								  row->attempts, why->message)
+								  attempts, why->message)
 						: g_strdup(why->message);
 		if (!store_outbox_fail(st, row->id, text, error))
 			return FALSE;
@@ -68,7 +69,7 @@ static gboolean record_failure(struct store *st, const struct config *cfg,
 		note_on_lead(st, row, "send failed", detail);
 		return TRUE;
 	}
-	gint64 delay = outbox_backoff(cfg->smtp.retry_interval, row->attempts);
+	gint64 delay = outbox_backoff(cfg->smtp.retry_interval, attempts);
 	if (!store_outbox_defer(st, row->id, now + delay, why->message, error))
 		return FALSE;
 	report->deferred++;

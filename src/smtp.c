@@ -13,7 +13,8 @@ struct smtp {
 	CURL *curl;
 	char *url;
 	char errbuf[CURL_ERROR_SIZE];
-	char *last_reply;
+	char *last_reply;   /* the last reply line (the final 250 after a send) */
+	char *failure_reply; /* the last 4xx/5xx line: libcurl says QUIT after it */
 	const guint8 *data; /* the message being sent */
 	gsize len, offset;
 };
@@ -25,6 +26,10 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 	if (n >= 3 && g_ascii_isdigit(ptr[0])) {
 		g_free(s->last_reply);
 		s->last_reply = g_strstrip(g_strndup(ptr, n));
+		if (ptr[0] == '4' || ptr[0] == '5') {
+			g_free(s->failure_reply);
+			s->failure_reply = g_strdup(s->last_reply);
+		}
 	}
 	return n;
 }
@@ -86,13 +91,14 @@ void smtp_free(struct smtp *s)
 		curl_easy_cleanup(s->curl);
 	g_free(s->url);
 	g_free(s->last_reply);
+	g_free(s->failure_reply);
 	g_free(s);
 }
 
 static const char *words(const struct smtp *s, CURLcode rc)
 {
-	if (s->last_reply && s->last_reply[0] >= '4')
-		return s->last_reply;
+	if (s->failure_reply)
+		return s->failure_reply;
 	return *s->errbuf ? s->errbuf : curl_easy_strerror(rc);
 }
 
@@ -147,6 +153,7 @@ gboolean smtp_send(struct smtp *s, const char *envelope_from, const char *recipi
 	s->offset = 0;
 	s->errbuf[0] = '\0';
 	g_clear_pointer(&s->last_reply, g_free);
+	g_clear_pointer(&s->failure_reply, g_free);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->len);
@@ -165,6 +172,7 @@ gboolean smtp_check(struct smtp *s, GError **error)
 {
 	s->errbuf[0] = '\0';
 	g_clear_pointer(&s->last_reply, g_free);
+	g_clear_pointer(&s->failure_reply, g_free);
 	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 0L);
 	curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, "NOOP");
 	CURLcode rc = curl_easy_perform(s->curl);

@@ -226,6 +226,20 @@ CONF
 	touch -d '-1 minute' $pf/main.cf $pf/master.cf
 }
 
+# Stops Dovecot alone (a server outage or restart in a test) and waits until it is gone.
+mailstack_stop_dovecot() {
+	local pid
+	pid=$(cat "$MS/run/dovecot/master.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	while ms_running "$pid"; do sleep 0.05; done
+}
+
+mailstack_start_dovecot() {
+	dovecot -c "$MS/etc/dovecot.conf" </dev/null >>"$MS/log/dovecot.stderr" 2>&1 ||
+		ms_die "dovecot did not start again"
+	ms_wait_port "$MS_IMAPS_PORT"
+}
+
 mailstack_start() {
 	[ "$(id -u)" = 0 ] || ms_die "the test mail stack must be started as root"
 	MS=$(mktemp -d /tmp/ovt.XXXXXX) || ms_die "mktemp failed"
