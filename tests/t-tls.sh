@@ -68,6 +68,17 @@ like "$out" "password_file" "the error says what to check"
 unlike "$out" "not-the-password" "the wrong password is not printed"
 echo "$out" >"$logs/badpw.log"
 
+# The daemon with a refused login stays up, says what to fix, and waits slowly.
+"$OVERTURE" run -c "$cfg" 2>"$logs/badpw-daemon.log" &
+daemon=$!
+mailstack_track $daemon
+sleep 2
+check "the daemon stays up while its login is refused" kill -0 "$daemon"
+like "$(cat "$logs/badpw-daemon.log")" "error: .*refused the login.*retrying every 10 minutes until this is fixed" "it says so once, as an error, and when it retries"
+kill -TERM "$daemon"
+wait "$daemon"
+is "$?" 0 "SIGTERM during the long wait stops it at once, cleanly"
+
 # An unreachable server.
 cfg=$(write_config "$dir/down" "imap.url = imaps://127.0.0.1:1/INBOX")
 out=$(overture run -c "$cfg" --once 2>&1)
