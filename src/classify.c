@@ -105,22 +105,41 @@ static char *rule_autoreply_headers(const struct mail *mail, const struct config
 	return NULL;
 }
 
-/* Out-of-office replies that carry none of the standard headers, known by the subject
- * prefixes Exchange, Gmail, Zimbra and others put on them. Only prefixes: a person may
- * well write "out of office hours" in a subject. */
-static char *rule_out_of_office_subject(const struct mail *mail, const struct config *cfg)
+/* Out-of-office replies and bounces that carry none of the standard headers, known by
+ * the subjects Exchange, Outlook, Lotus Notes, Gmail and others give them, in several
+ * languages. Anchored at the start and needing the colon: a person may well write "Out
+ * of office hours music club" in a subject. */
+static const char *const robot_subjects[] = {
+	"^(automatic reply|auto[- ]?reply|auto[- ]?response|autoresponse|r\\x{e9}ponse "
+	"automatique|automatische antwort|abwesenheitsnotiz|respuesta autom\\x{e1}tica|risposta "
+	"automatica|ooo|vacation( reply)?|away from (my|the) (mail|office))\\s*:",
+	"^out[- ]of[- ](the[- ])?office(\\s+(auto[- ]?reply|reply|notification|notice))?\\s*:",
+	"^auto:\\s.*\\bout of (the )?office\\b", /* Lotus Notes */
+	"^(undeliverable|undelivered mail returned to sender|delivery status notification|"
+	"mail delivery (failed|subsystem)|returned mail|failure notice)\\b",
+	NULL,
+};
+
+static char *rule_robot_subject(const struct mail *mail, const struct config *cfg)
 {
 	(void)cfg;
-	static const char *const prefixes[] = {
-		"automatic reply:", "auto-reply:", "autoreply:", "auto reply:", "auto response:",
-		"auto-response:", "autoresponse:", "out of office:", "out of office reply",
-		"out of the office:", "out-of-office:", "ooo:", "vacation reply", "away from my mail",
-		"réponse automatique", "automatische antwort", "abwesenheitsnotiz",
-		"respuesta automática", "risposta automatica", NULL};
-	g_autofree char *subject = g_utf8_strdown(mail->subject, -1);
-	for (const char *const *p = prefixes; *p; p++)
-		if (g_str_has_prefix(subject, *p))
-			return g_strdup_printf("out-of-office subject: %s", mail->subject);
+	static GRegex *compiled[G_N_ELEMENTS(robot_subjects)];
+	for (gsize i = 0; robot_subjects[i]; i++) {
+		if (!compiled[i])
+			compiled[i] = g_regex_new(robot_subjects[i], G_REGEX_CASELESS | G_REGEX_OPTIMIZE,
+						  0, NULL);
+		if (compiled[i] && g_regex_match(compiled[i], mail->subject, 0, NULL))
+			return g_strdup_printf("automatic reply subject: %s", mail->subject);
+	}
+	return NULL;
+}
+
+/* X-Loop naming our own address: the mail has been round a loop through us. */
+static char *rule_loop(const struct mail *mail, const struct config *cfg)
+{
+	const char *loop = mail_header(mail, "X-Loop");
+	if (loop && cfg->hub.address && strcasestr(loop, cfg->hub.address))
+		return g_strdup_printf("x-loop: %s", loop);
 	return NULL;
 }
 
@@ -148,7 +167,7 @@ gboolean classify_is_role_address(const char *address)
 	static const char *const exact[] = {
 		"mailer-daemon", "postmaster", "abuse", "noreply", "no-reply", "no_reply",
 		"donotreply", "do-not-reply", "do_not_reply", "listserv", "majordomo", "bounce",
-		"bounces", "root", "daemon", "nobody", "mailerdaemon", NULL};
+		"bounces", "root", "daemon", "nobody", "mailerdaemon", "owner", NULL};
 	static const char *const contains[] = {"noreply", "no-reply", "no_reply", "donotreply",
 					       "do-not-reply", "do_not_reply", "mailer-daemon",
 					       NULL};
@@ -174,7 +193,7 @@ static char *rule_reply_address(const struct mail *mail, const struct config *cf
 {
 	const char *reply = mail_reply_address(mail);
 	if (!reply)
-		return g_strdup("no address to reply to");
+		return NULL; /* not a robot's sign: intake files it and withholds the ack */
 	if (!g_ascii_strcasecmp(reply, cfg->hub.address) ||
 	    (cfg->smtp.from_address && !g_ascii_strcasecmp(reply, cfg->smtp.from_address)))
 		return g_strdup_printf("our own address: %s", reply);
@@ -231,9 +250,9 @@ static char *rule_dmarc_fail(const struct mail *mail, const struct config *cfg)
 }
 
 static const rule_fn rules[] = {
-	rule_report,	   rule_null_sender,	   rule_auto_submitted,	       rule_precedence,
-	rule_list_headers, rule_autoreply_headers, rule_out_of_office_subject, rule_reply_address,
-	rule_own_message,  rule_spam_flag,	   rule_dmarc_fail,
+	rule_report,	    rule_null_sender, rule_auto_submitted, rule_precedence,
+	rule_list_headers,  rule_autoreply_headers, rule_robot_subject, rule_loop,
+	rule_reply_address, rule_own_message, rule_spam_flag,	   rule_dmarc_fail,
 };
 
 void classify_mail(const struct mail *mail, const struct config *cfg, struct verdict *out)
@@ -251,7 +270,131 @@ void classify_mail(const struct mail *mail, const struct config *cfg, struct ver
 		      mail->delivery_status != NULL;
 }
 
+static void dsn_free_one(struct dsn *d)
+{
+	if (d) {
+		dsn_clear(d);
+		g_free(d);
+	}
+}
+
 void verdict_clear(struct verdict *v)
 {
 	g_clear_pointer(&v->reason, g_free);
+}
+
+void dsn_clear(struct dsn *d)
+{
+	g_clear_pointer(&d->action, g_free);
+	g_clear_pointer(&d->status, g_free);
+	g_clear_pointer(&d->final_recipient, g_free);
+	g_clear_pointer(&d->diagnostic, g_free);
+}
+
+/* "rfc822; user@example.org" -> "user@example.org" */
+static char *after_type(const char *value)
+{
+	const char *semi = strchr(value, ';');
+	char *out = g_strdup(semi ? semi + 1 : value);
+	return g_strstrip(out);
+}
+
+/* One field of a DSN block into D. */
+static void dsn_field(struct dsn *d, const char *name, const char *value)
+{
+	char **slot = NULL;
+	gboolean typed = FALSE;
+	if (!g_ascii_strcasecmp(name, "Action"))
+		slot = &d->action;
+	else if (!g_ascii_strcasecmp(name, "Status"))
+		slot = &d->status;
+	else if (!g_ascii_strcasecmp(name, "Final-Recipient") ||
+		 (!g_ascii_strcasecmp(name, "Original-Recipient") && !d->final_recipient))
+		slot = &d->final_recipient, typed = TRUE;
+	else if (!g_ascii_strcasecmp(name, "Diagnostic-Code"))
+		slot = &d->diagnostic, typed = TRUE;
+	if (!slot)
+		return;
+	g_free(*slot);
+	*slot = typed ? after_type(value) : g_strstrip(g_ascii_strdown(value, -1));
+}
+
+/* The per-recipient blocks of a message/delivery-status part, in order. */
+static GPtrArray *dsn_blocks(const char *text)
+{
+	GPtrArray *blocks = g_ptr_array_new_with_free_func((GDestroyNotify)dsn_free_one);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	struct dsn *cur = g_new0(struct dsn, 1);
+	GString *field = g_string_new(NULL);
+	for (char **l = lines;; l++) {
+		char *line = *l ? g_strchomp(*l) : NULL;
+		gboolean continuation = line && (line[0] == ' ' || line[0] == '\t') && field->len;
+		if (continuation) {
+			g_string_append(field, line);
+			continue;
+		}
+		char *colon = field->len ? strchr(field->str, ':') : NULL;
+		if (colon) {
+			*colon = '\0';
+			dsn_field(cur, field->str, colon + 1);
+		}
+		g_string_truncate(field, 0);
+		if (!line || !*line) {
+			if (cur->action || cur->final_recipient) {
+				g_ptr_array_add(blocks, cur);
+				cur = g_new0(struct dsn, 1);
+			}
+			if (!line)
+				break;
+			continue;
+		}
+		g_string_append(field, line);
+	}
+	dsn_free_one(cur);
+	g_string_free(field, TRUE);
+	return blocks;
+}
+
+gboolean classify_parse_dsn(const char *text, struct dsn *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!text)
+		return FALSE;
+	g_autoptr(GPtrArray) blocks = dsn_blocks(text);
+	struct dsn *pick = NULL;
+	for (guint i = 0; i < blocks->len && !pick; i++) {
+		struct dsn *d = blocks->pdata[i];
+		if (g_strcmp0(d->action, "failed") == 0)
+			pick = d;
+	}
+	if (!pick && blocks->len)
+		pick = blocks->pdata[0];
+	if (!pick)
+		return FALSE;
+	*out = *pick;
+	memset(pick, 0, sizeof *pick); /* moved into OUT */
+	return TRUE;
+}
+
+GPtrArray *classify_own_ids_in_text(const char *text, const char *domain)
+{
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	if (!text || !domain)
+		return ids;
+	g_autofree char *escaped = g_regex_escape_string(domain, -1);
+	g_autofree char *pattern = g_strdup_printf(
+		"overture\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@%s", escaped);
+	g_autoptr(GRegex) re = g_regex_new(pattern, G_REGEX_CASELESS, 0, NULL);
+	g_autoptr(GMatchInfo) m = NULL;
+	for (g_regex_match(re, text, 0, &m); g_match_info_matches(m); g_match_info_next(m, NULL)) {
+		char *id = g_match_info_fetch(m, 0);
+		gboolean seen = FALSE;
+		for (guint i = 0; i < ids->len && !seen; i++)
+			seen = !g_ascii_strcasecmp(ids->pdata[i], id);
+		if (seen)
+			g_free(id);
+		else
+			g_ptr_array_add(ids, id);
+	}
+	return ids;
 }

@@ -26,4 +26,20 @@ gboolean classify_is_role_address(const char *address);
 /* TRUE when MESSAGE_ID has the form Overture gives its own mail on DOMAIN. */
 gboolean classify_is_own_message_id(const char *message_id, const char *domain);
 
+/* What a delivery status notification (RFC 3464) says about one recipient. */
+struct dsn {
+	char *action;	       /* failed, delayed, delivered, relayed, expanded (lower case) */
+	char *status;	       /* e.g. 5.1.1 */
+	char *final_recipient; /* the address, without "rfc822;" */
+	char *diagnostic;      /* e.g. "550 5.1.1 <x@y>: Recipient address rejected" */
+};
+/* Reads the text of a message/delivery-status part; picks the first failed recipient,
+ * else the first one. FALSE when there is none. Free with dsn_clear. */
+gboolean classify_parse_dsn(const char *text, struct dsn *out);
+void dsn_clear(struct dsn *d);
+
+/* Overture's own Message-IDs quoted anywhere in TEXT (a bounce that returns our ack as
+ * plain text), each once (g_ptr_array_unref). */
+GPtrArray *classify_own_ids_in_text(const char *text, const char *domain);
+
 #endif

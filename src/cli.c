@@ -8,6 +8,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "error.h"
+#include "header.h"
 #include "imap.h"
 #include "intake.h"
 #include "json.h"
@@ -551,7 +552,9 @@ static int cmd_classify(int argc, char **argv)
 		"FILE.eml", "Say whether Overture would acknowledge this message, and why. Reads "
 			    "the file only: the store and the servers are not touched.",
 		"Example:\n  overture classify out-of-office.eml\n\n"
-		"Exit status: 0 acknowledge, 1 withhold, 65 the file is not a message.");
+		"Exit status: 0 acknowledge, 1 withhold, 65 the file is not a message.\n"
+		"What depends on the store (follow-ups of a lead, the limits per address) is "
+		"not\nconsidered here; `overture show` gives the decision actually taken.");
 	g_option_context_add_main_entries(ctx, json_entries, NULL);
 	int status = EX_OK;
 	if (!parse_args(ctx, &argc, &argv, &status))
@@ -568,6 +571,10 @@ static int cmd_classify(int argc, char **argv)
 	struct verdict v;
 	classify_mail(m, cfg, &v);
 	const char *reply = mail_reply_address(m);
+	if (!v.robot && !header_address_ok(reply)) {
+		v.robot = TRUE; /* not a robot, but nobody to acknowledge either */
+		v.reason = g_strdup("no usable address to reply to");
+	}
 	if (opt_json) {
 		struct json j;
 		json_init(&j);

@@ -88,10 +88,22 @@ static char *blank_controls(char *s)
 	return s;
 }
 
-char *header_decode(const char *raw)
+/* RAW without its line breaks: the CRLF of a folded line goes, the white space after
+ * it stays (RFC 5322 unfolding). */
+static char *unfold(const char *raw)
 {
-	if (!raw)
+	GString *out = g_string_sized_new(strlen(raw));
+	for (const char *c = raw; *c; c++)
+		if (*c != '\r' && *c != '\n')
+			g_string_append_c(out, *c);
+	return g_string_free(out, FALSE);
+}
+
+char *header_decode(const char *folded)
+{
+	if (!folded)
 		return NULL;
+	g_autofree char *raw = unfold(folded);
 	GString *out = g_string_new(NULL);
 	g_autoptr(GByteArray) bytes = g_byte_array_new();
 	char *charset = NULL; /* of the words in BYTES, not yet converted */
@@ -124,13 +136,8 @@ char *header_decode(const char *raw)
 	}
 	flush_words(out, bytes, &charset);
 	append_plain(out, plain, p - plain);
-	/* Unfold: the CRLF of a folded line goes, the white space after it stays. */
-	g_autoptr(GString) unfolded = g_string_sized_new(out->len);
-	for (const char *c = out->str; *c; c++)
-		if (*c != '\r' && *c != '\n')
-			g_string_append_c(unfolded, *c);
-	g_string_free(out, TRUE);
-	return g_strstrip(blank_controls(g_string_free(g_steal_pointer(&unfolded), FALSE)));
+	/* Line breaks decoded from an encoded word are not folding: they become spaces. */
+	return g_strstrip(blank_controls(g_string_free(out, FALSE)));
 }
 
 char *header_clean(const char *value, gsize max_chars)
@@ -266,7 +273,8 @@ char *header_display_name(const char *raw)
 
 char *header_angle_address(const char *value)
 {
-	const char *open = value ? strchr(value, '<') : NULL;
+	gssize angle = value ? find_angle(value) : -1;
+	const char *open = angle >= 0 ? value + angle : NULL;
 	const char *close = open ? strchr(open, '>') : NULL;
 	if (!close)
 		return NULL;

@@ -44,10 +44,18 @@ struct plan {
 	gboolean acknowledge;
 	const char *status;  /* of a new lead */
 	char *quarantine_reason;
+	char *bounced;	     /* a permanent delivery failure of our mail: what the report says */
+	char *delayed;	     /* a delay warning about our mail */
+	GPtrArray *our_ids;  /* our Message-IDs a bounce returns */
+	const char *clears;  /* a person wrote from this address: it works */
 };
 
 static void plan_clear(struct plan *p)
 {
+	g_free(p->bounced);
+	g_free(p->delayed);
+	if (p->our_ids)
+		g_ptr_array_unref(p->our_ids);
 	g_free(p->lead_id);
 	g_free(p->lead_ref);
 	g_free(p->decision);
@@ -146,7 +154,7 @@ static char *ack_withheld_because(struct intake *in, const char *address, gint64
 	if (!store_count_recent_acks(in->st, address, now - ack->min_interval, &recent, error) ||
 	    !store_count_open_leads(in->st, address, &open, error))
 		return NULL;
-	if (recent > 0)
+	if (recent > 0 && ack->min_interval > 0)
 		return g_strdup_printf("%s was already acknowledged within [ack] min_interval",
 				       address);
 	if (open >= ack->max_open_leads)
@@ -155,22 +163,65 @@ static char *ack_withheld_because(struct intake *in, const char *address, gint64
 	return NULL;
 }
 
+/* Our Message-IDs that a robot's mail returns: in attached or quoted headers of a bounce,
+ * or quoted in its text. */
+static GPtrArray *returned_ids(struct intake *in, const struct mail *mail)
+{
+	GPtrArray *ids = classify_own_ids_in_text(mail->text, in->cfg->hub.domain);
+	for (guint i = 0; i < mail->enclosed_ids->len; i++)
+		g_ptr_array_add(ids, g_strdup(mail->enclosed_ids->pdata[i]));
+	return ids;
+}
+
+/* What a delivery report about our mail means for the lead. */
+static void read_bounce(const struct mail *mail, struct plan *p)
+{
+	struct dsn d;
+	if (!classify_parse_dsn(mail->delivery_status, &d))
+		return;
+	g_autofree char *what = g_strdup_printf("%s %s for %s%s%s", d.action ? d.action : "?",
+						d.status ? d.status : "?",
+						d.final_recipient ? d.final_recipient : "?",
+						d.diagnostic ? ": " : "",
+						d.diagnostic ? d.diagnostic : "");
+	if ((d.status && d.status[0] == '5') || g_strcmp0(d.action, "failed") == 0)
+		p->bounced = g_steal_pointer(&what);
+	else if (g_strcmp0(d.action, "delayed") == 0)
+		p->delayed = g_steal_pointer(&what);
+	dsn_clear(&d);
+}
+
+static gboolean plan_robot(struct intake *in, const struct mail *mail, const struct verdict *v,
+			   struct plan *p, GError **error)
+{
+	p->kind = v->bounce ? "bounce" : "robot";
+	p->decision = g_strdup_printf("withheld: %s", v->reason);
+	p->our_ids = returned_ids(in, mail);
+	if (!p->lead_id && p->our_ids->len) {
+		GError *local = NULL;
+		p->lead_id = store_lead_for_message_ids(in->st, p->our_ids, &local);
+		if (local) {
+			g_propagate_error(error, local);
+			return FALSE;
+		}
+	}
+	if (v->bounce)
+		read_bounce(mail, p);
+	return TRUE;
+}
+
 static gboolean plan_for(struct intake *in, const struct mail *mail, const struct verdict *v,
 			 gint64 internaldate, struct plan *p, GError **error)
 {
 	GError *local = NULL;
 	p->lead_id = find_thread(in, mail, &local);
-	if (!p->lead_id && !local && v->bounce && mail->enclosed_ids->len)
-		p->lead_id = store_lead_for_message_ids(in->st, mail->enclosed_ids, &local);
 	if (local) {
 		g_propagate_error(error, local);
 		return FALSE;
 	}
-	if (v->robot) {
-		p->kind = v->bounce ? "bounce" : "robot";
-		p->decision = g_strdup_printf("withheld: %s", v->reason);
-		return TRUE;
-	}
+	if (v->robot)
+		return plan_robot(in, mail, v, p, error);
+	p->clears = mail_reply_address(mail);
 	if (p->lead_id) {
 		p->kind = "follow_up";
 		p->decision = g_strdup("withheld: follow-up of an existing lead");
@@ -221,6 +272,24 @@ static gboolean note_reused_message_id(struct intake *in, const struct mail *mai
 					   error);
 }
 
+/* Bounces of our mail mark the lead's address undeliverable; a person's new mail from
+ * an address shows it works again. */
+static gboolean record_delivery_news(struct intake *in, const struct plan *p, const char *lead_id,
+				     GError **error)
+{
+	if (p->bounced && lead_id) {
+		log_warn("our mail to the applicant of %s bounced: %s", p->lead_ref ? p->lead_ref : lead_id,
+			 p->bounced);
+		if (!store_mark_undeliverable(in->st, lead_id, p->bounced, error) ||
+		    !store_outbox_note_bounce(in->st, p->our_ids, p->bounced, error))
+			return FALSE;
+	}
+	if (p->delayed && lead_id &&
+	    !store_add_event(in->st, lead_id, "overture", "delivery delayed", p->delayed, error))
+		return FALSE;
+	return !p->clears || store_clear_undeliverable(in->st, p->clears, error);
+}
+
 static gboolean file_in_transaction(struct intake *in, const struct filing *f, struct plan *p,
 				    GError **error)
 {
@@ -260,6 +329,8 @@ static gboolean file_in_transaction(struct intake *in, const struct filing *f, s
 		    !store_mark_lead_unread(in->st, lead_id, error))
 			return FALSE;
 	}
+	if (!record_delivery_news(in, p, lead_id, error))
+		return FALSE;
 	return store_advance_mailbox(in->st, in->mailbox, in->uidvalidity, f->meta->uid, error);
 }
 

@@ -115,9 +115,24 @@ static gint64 leading_junk(const char *path)
 	return offset;
 }
 
-/* The first mailbox of an address header: lower-case address and display name. */
+static char *lower_address(const char *address)
+{
+	g_autofree char *clean = header_clean(address, 320);
+	return g_utf8_strdown(clean, -1);
+}
+
+/* The first mailbox of an address header: lower-case address and display name. When the
+ * raw header has an angle address (Name <a@b>), that is the address, whatever the name
+ * holds: a malformed name (encoded words with ':' or '@' in them) must not turn into
+ * the address we reply to. Otherwise GMime's parse of the list decides. */
 static void first_mailbox(InternetAddressList *list, const char *raw, char **name, char **addr)
 {
+	g_autofree char *angle = raw ? header_angle_address(raw) : NULL;
+	if (angle && strchr(angle, '@')) {
+		*addr = lower_address(angle);
+		*name = header_display_name(raw);
+		return;
+	}
 	for (int i = 0; list && i < internet_address_list_length(list); i++) {
 		InternetAddress *ia = internet_address_list_get_address(list, i);
 		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
@@ -128,11 +143,8 @@ static void first_mailbox(InternetAddressList *list, const char *raw, char **nam
 			const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
 			if (!a || !strchr(a, '@'))
 				continue;
-			*addr = header_clean(a, 320);
-			char *lower = g_utf8_strdown(*addr, -1);
-			g_free(*addr);
-			*addr = lower;
-			*name = header_display_name(raw);
+			*addr = lower_address(a);
+			*name = raw ? header_display_name(raw) : NULL;
 			if (!*name && internet_address_get_name(ia))
 				*name = header_clean(internet_address_get_name(ia), 200);
 		}

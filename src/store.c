@@ -722,6 +722,45 @@ gboolean store_set_quarantine_reason(struct store *st, const char *lead_id, cons
 		    reason, now_seconds(), lead_id);
 }
 
+gboolean store_mark_undeliverable(struct store *st, const char *lead_id, const char *detail,
+				  GError **error)
+{
+	return exec(st, error, "UPDATE leads SET undeliverable = 1, updated_at = ? WHERE id = ?",
+		    "is", now_seconds(), lead_id) &&
+	       store_add_event(st, lead_id, "overture", "bounced", detail, error);
+}
+
+gboolean store_clear_undeliverable(struct store *st, const char *address, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"UPDATE leads SET undeliverable = 0, updated_at = ?"
+				" WHERE applicant_email = lower(?) AND undeliverable RETURNING id",
+				"is", now_seconds(), address);
+	if (!s)
+		return FALSE;
+	g_autoptr(GPtrArray) cleared = g_ptr_array_new_with_free_func(g_free);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW)
+		g_ptr_array_add(cleared, col_text(s, 0));
+	sqlite3_finalize(s);
+	for (guint i = 0; rc && i < cleared->len; i++)
+		if (!store_add_event(st, cleared->pdata[i], "overture", "address works again",
+				     address, error))
+			return FALSE;
+	return rc != 0;
+}
+
+gboolean store_outbox_note_bounce(struct store *st, GPtrArray *message_ids, const char *detail,
+				  GError **error)
+{
+	g_autofree char *text = g_strdup_printf("bounced after sending: %s", detail);
+	for (guint i = 0; message_ids && i < message_ids->len; i++)
+		if (!exec(st, error, "UPDATE outbox SET last_error = ? WHERE message_id = ?", "ss",
+			  text, (const char *)message_ids->pdata[i]))
+			return FALSE;
+	return TRUE;
+}
+
 gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error)
 {
 	return exec(st, error, "UPDATE leads SET unread = 1, updated_at = ? WHERE id = ?", "is",

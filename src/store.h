@@ -133,6 +133,15 @@ gboolean store_requalify_lead(struct store *st, const char *lead_id, const struc
 gboolean store_set_quarantine_reason(struct store *st, const char *lead_id, const char *reason,
 				     GError **error);
 
+/* Our mail to the lead's applicant bounced permanently (DETAIL: what the report says). */
+gboolean store_mark_undeliverable(struct store *st, const char *lead_id, const char *detail,
+				  GError **error);
+/* Mail came from ADDRESS: its leads are no longer undeliverable. */
+gboolean store_clear_undeliverable(struct store *st, const char *address, GError **error);
+/* Records on the outbox rows with these Message-IDs that they bounced after sending. */
+gboolean store_outbox_note_bounce(struct store *st, GPtrArray *message_ids, const char *detail,
+				  GError **error);
+
 /* Marks that the partner wrote again: the lead shows unread mail. */
 gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error);
 

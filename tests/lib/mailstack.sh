@@ -164,6 +164,8 @@ smtpd_reject_unlisted_recipient = no
 default_transport = lmtp:unix:$MS/run/dovecot/lmtp
 relay_transport = lmtp:unix:$MS/run/dovecot/lmtp
 transport_maps = texthash:$pf/transport
+# Postfix drops Bcc: headers on delivery; a WARN in the log shows any that arrive.
+header_checks = regexp:$pf/header_checks
 smtpd_recipient_restrictions = check_recipient_access texthash:$pf/recipient_access
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = $MS/run/dovecot/auth-client
@@ -187,6 +189,7 @@ CONF
 	: >$pf/transport
 	printf 'bounce.test error:5.1.1 mailbox does not exist\n' >$pf/transport
 	: >$pf/recipient_access
+	printf '/^Bcc:/ WARN injected Bcc header\n' >$pf/header_checks
 	cat >$pf/master.cf <<CONF
 $MS_SMTP_PORT inet n - n - - smtpd
 $MS_SUBMISSION_PORT inet n - n - - smtpd

@@ -54,6 +54,10 @@ static void test_people(void)
 	expect(PERSON "List-Id: Hub partners <partners.hub.test>\nPrecedence: list\n", "person");
 	expect(PERSON "Authentication-Results: other.test; dmarc=fail\n", "person");
 	expect(PERSON "X-Spam-Flag: NO\n", "person");
+	expect("Subject: no From at all\n", "person"); /* filed; the ack is withheld later */
+	expect("From: Jane <jane@school.test>\nSubject: Out of office hours: a new club\n", "person");
+	expect("From: Jane <jane@school.test>\nSubject: Re: Automatic reply settings\n", "person");
+	expect(PERSON "X-Loop: someone-else@list.test\n", "person");
 }
 
 static void test_robots(void)
@@ -68,7 +72,17 @@ static void test_robots(void)
 	expect(PERSON "X-Autorespond: yes\n", "auto-reply header");
 	expect(PERSON "X-Auto-Response-Suppress: DR, OOF\n", "x-auto-response-suppress: OOF");
 	expect("From: Jane <jane@school.test>\nSubject: Automatic reply: Partnership\n",
-	       "out-of-office subject");
+	       "automatic reply subject");
+	expect("From: Jane <jane@school.test>\nSubject: Out of Office AutoReply: Partnership\n",
+	       "automatic reply subject");
+	expect("From: Jane <jane@school.test>\nSubject: AUTO: Jane Smith is out of the office\n",
+	       "automatic reply subject");
+	expect("From: Jane <jane@school.test>\nSubject: Automatische Antwort: Anfrage\n",
+	       "automatic reply subject");
+	expect("From: Jane <jane@school.test>\nSubject: =?UTF-8?Q?R=C3=A9ponse_automatique_:_absent?=\n",
+	       "automatic reply subject");
+	expect(PERSON "X-Loop: hub@hub.test\n", "x-loop");
+	expect("From: owner@bugs.example.test\nSubject: Processed: reassign\n", "role address");
 	expect(PERSON "Return-Path: <>\n", "null sender");
 	expect("From: MAILER-DAEMON@mx.test (Mail Delivery System)\nSubject: Undelivered\n",
 	       "role address: mailer-daemon@mx.test");
@@ -95,8 +109,53 @@ static void test_own_message_ids(void)
 	g_assert_false(classify_is_role_address("info@choir.test"));
 }
 
+static void test_dsn(void)
+{
+	const char *report = "Reporting-MTA: dns; mx.hub.test\n"
+			     "X-Postfix-Queue-ID: 1234\n"
+			     "Arrival-Date: Sun, 22 Nov 2026 10:00:00 +0000\n"
+			     "\n"
+			     "Final-Recipient: rfc822; ok@partner.test\n"
+			     "Action: delivered\n"
+			     "Status: 2.0.0\n"
+			     "\n"
+			     "Final-Recipient: rfc822; nobody@bounce.test\n"
+			     "Original-Recipient: rfc822;nobody@bounce.test\n"
+			     "Action: failed\n"
+			     "Status: 5.1.1\n"
+			     "Diagnostic-Code: X-Postfix; mailbox does not\n"
+			     "    exist\n";
+	struct dsn d;
+	g_assert_true(classify_parse_dsn(report, &d));
+	g_assert_cmpstr(d.action, ==, "failed");
+	g_assert_cmpstr(d.status, ==, "5.1.1");
+	g_assert_cmpstr(d.final_recipient, ==, "nobody@bounce.test");
+	g_assert_cmpstr(d.diagnostic, ==, "mailbox does not    exist");
+	dsn_clear(&d);
+	g_assert_true(classify_parse_dsn("Final-Recipient: rfc822; a@b.test\r\nAction: Delayed\r\n"
+					 "Status: 4.4.1\r\n", &d));
+	g_assert_cmpstr(d.action, ==, "delayed");
+	g_assert_cmpstr(d.status, ==, "4.4.1");
+	dsn_clear(&d);
+	g_assert_false(classify_parse_dsn("just some text\n", &d));
+	g_assert_false(classify_parse_dsn(NULL, &d));
+}
+
+static void test_own_ids_in_text(void)
+{
+	g_autoptr(GPtrArray) ids = classify_own_ids_in_text(
+		"> Message-Id: <overture.0c297997-82e4-4bf0-85f0-1d78448527da@hub.test>\n"
+		"again overture.0C297997-82E4-4BF0-85F0-1D78448527DA@HUB.TEST and "
+		"overture.11111111-2222-3333-4444-555555555555@other.test",
+		"hub.test");
+	g_assert_cmpuint(ids->len, ==, 1);
+	g_assert_cmpstr(ids->pdata[0], ==, "overture.0c297997-82e4-4bf0-85f0-1d78448527da@hub.test");
+}
+
 void add_classify_tests(void)
 {
+	g_test_add_func("/classify/dsn", test_dsn);
+	g_test_add_func("/classify/own-ids-in-text", test_own_ids_in_text);
 	g_test_add_func("/classify/people", test_people);
 	g_test_add_func("/classify/robots", test_robots);
 	g_test_add_func("/classify/own-message-ids", test_own_message_ids);
