@@ -546,28 +546,26 @@ static int cmd_show(int argc, char **argv)
 
 /* ---- classify ---- */
 
-static int cmd_classify(int argc, char **argv)
+/* The decision for one file: 0 acknowledge, 1 withhold, EX_DATAERR not a message. */
+static int classify_one(const struct config *cfg, const char *file, gboolean name_it,
+			struct json *j)
 {
-	g_autoptr(GOptionContext) ctx = new_context(
-		"FILE.eml", "Say whether Overture would acknowledge this message, and why. Reads "
-			    "the file only: the store and the servers are not touched.",
-		"Example:\n  overture classify out-of-office.eml\n\n"
-		"Exit status: 0 acknowledge, 1 withhold, 65 the file is not a message.\n"
-		"What depends on the store (follow-ups of a lead, the limits per address) is "
-		"not\nconsidered here; `overture show` gives the decision actually taken.");
-	g_option_context_add_main_entries(ctx, json_entries, NULL);
-	int status = EX_OK;
-	if (!parse_args(ctx, &argc, &argv, &status))
-		return status;
-	if (argc != 2)
-		return wrong_arguments("classify needs one message file");
-	g_autoptr(OvConfig) cfg = load_config(CONFIG_STORE_ONLY, &status);
-	if (!cfg)
-		return status;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(OvMail) m = mail_parse_file(argv[1], &error);
-	if (!m)
-		return fail(error);
+	g_autoptr(OvMail) m = mail_parse_file(file, &error);
+	const char *prefix = name_it ? file : "";
+	const char *colon = name_it ? ": " : "";
+	if (!m) {
+		if (j) {
+			json_begin_object(j);
+			json_member_string(j, "file", file);
+			json_member_string(j, "decision", "error");
+			json_member_string(j, "reason", error->message);
+			json_end_object(j);
+		} else {
+			g_printerr("overture: %s%s%s\n", prefix, colon, error->message);
+		}
+		return EX_DATAERR;
+	}
 	struct verdict v;
 	classify_mail(m, cfg, &v);
 	const char *reply = mail_reply_address(m);
@@ -575,23 +573,62 @@ static int cmd_classify(int argc, char **argv)
 		v.robot = TRUE; /* not a robot, but nobody to acknowledge either */
 		v.reason = g_strdup("no usable address to reply to");
 	}
-	if (opt_json) {
-		struct json j;
-		json_init(&j);
-		json_begin_object(&j);
-		json_member_string(&j, "decision", v.robot ? "withhold" : "acknowledge");
-		json_member_string(&j, "reason", v.robot ? v.reason : "a person's message");
-		json_member_string(&j, "reply_address", reply);
-		json_member_bool(&j, "bounce", v.bounce);
-		json_end_object(&j);
-		print_json(&j);
+	if (j) {
+		json_begin_object(j);
+		json_member_string(j, "file", file);
+		json_member_string(j, "decision", v.robot ? "withhold" : "acknowledge");
+		json_member_string(j, "reason", v.robot ? v.reason : "a person's message");
+		json_member_string(j, "reply_address", reply);
+		json_member_bool(j, "bounce", v.bounce);
+		json_end_object(j);
 	} else if (v.robot) {
-		g_print("withhold: %s\n", v.reason);
+		g_print("%s%swithhold: %s\n", prefix, colon, v.reason);
 	} else {
-		g_print("acknowledge: a person's message (reply to %s)\n", reply ? reply : "?");
+		g_print("%s%sacknowledge: a person's message (reply to %s)\n", prefix, colon,
+			reply ? reply : "?");
 	}
-	status = v.robot ? 1 : EX_OK;
+	int status = v.robot ? 1 : EX_OK;
 	verdict_clear(&v);
+	return status;
+}
+
+static int cmd_classify(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = new_context(
+		"FILE.eml...", "Say whether Overture would acknowledge each message, and why. "
+			       "Reads the files only: the store and the servers are not touched.",
+		"Examples:\n  overture classify out-of-office.eml\n"
+		"  overture classify --json saved/*.eml\n\n"
+		"Exit status: 0 acknowledge (all of them), 1 withhold (any), 65 a file is not a "
+		"message.\nWith several files each line starts with the file's name; --json "
+		"prints an array.\nWhat depends on the store (follow-ups of a lead, the limits "
+		"per address) is not\nconsidered here; `overture show` gives the decision "
+		"actually taken.");
+	g_option_context_add_main_entries(ctx, json_entries, NULL);
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	if (argc < 2)
+		return wrong_arguments("classify needs a message file");
+	g_autoptr(OvConfig) cfg = load_config(CONFIG_STORE_ONLY, &status);
+	if (!cfg)
+		return status;
+	gboolean several = argc > 2;
+	struct json j;
+	json_init(&j);
+	if (opt_json && several)
+		json_begin_array(&j);
+	for (int i = 1; i < argc; i++) {
+		int one = classify_one(cfg, argv[i], several, opt_json ? &j : NULL);
+		if (one == EX_DATAERR || (one == 1 && status != EX_DATAERR))
+			status = one;
+	}
+	if (opt_json && several)
+		json_end_array(&j);
+	if (opt_json)
+		print_json(&j);
+	else
+		g_string_free(j.out, TRUE);
 	return status;
 }
 

@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #define SEARCH_WINDOW 5000 /* UIDs per SEARCH: keeps each reply far below the buffer */
-#define META_BATCH 500
+/* Debian's libcurl 7.88 counts 1 to 1.5 KB per untagged reply line (it depends on how
+ * the reply arrives) against its 300 KB "Too large response headers" limit: a FETCH of
+ * 200 messages' metadata failed on a real mailbox. So metadata comes in small batches. */
+#define META_BATCH 50
 #define BUFFER_SIZE (1024 * 1024)
 
 struct imap {
@@ -266,6 +269,7 @@ static gboolean perform(struct imap *im, const char *url, const char *custom, GE
 		}
 		curl_easy_setopt(im->curl, CURLOPT_URL, url);
 		curl_easy_setopt(im->curl, CURLOPT_CUSTOMREQUEST, custom);
+		log_debug("IMAP %s", custom ? custom : url); /* never holds the password */
 		CURLcode rc = curl_easy_perform(im->curl);
 		if (rc == CURLE_OK)
 			return TRUE;
