@@ -18,7 +18,10 @@
 #include "store.h"
 #include "table.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -359,7 +362,16 @@ static void print_indented(const char *text)
 		g_print("    %s\n", *l);
 }
 
-static void print_message(const struct stored_message *m, guint n)
+static guint count_lines(const char *text)
+{
+	guint n = 0;
+	for (const char *p = text; p && *p; p++)
+		n += *p == '\n';
+	return n + (text && *text);
+}
+
+/* One incoming message; *NUMBER counts attachments across the lead (for `attachment`). */
+static void print_message(const struct stored_message *m, guint n, guint *number, gboolean full)
 {
 	g_autofree char *when = local_time(m->filed_at);
 	g_print("\n[%u] %s  in   %s from %s%s%s <%s>\n", n, when, m->kind,
@@ -368,11 +380,26 @@ static void print_message(const struct stored_message *m, guint n)
 	g_print("    Subject: %s\n    Decision: %s\n", m->subject ? m->subject : "", m->decision);
 	for (guint i = 0; i < m->attachments->len; i++) {
 		const struct stored_attachment *a = m->attachments->pdata[i];
-		g_print("    Attachment %u: %s (%s, %" G_GINT64_FORMAT " bytes)\n", i + 1,
-			a->filename, a->content_type, a->size);
+		g_print("    Attachment %u: %s (%s, %" G_GINT64_FORMAT " bytes)%s%s\n", ++*number,
+			a->filename, a->content_type, a->size, a->note ? "; " : "",
+			a->note ? a->note : "");
 	}
 	g_print("\n");
 	print_indented(m->text);
+	if (m->quoted && full) {
+		g_print("\n");
+		print_indented(m->quoted);
+	} else if (m->quoted) {
+		g_print("\n    [%u lines of quoted history: overture show --full shows them]\n",
+			count_lines(m->quoted));
+	}
+	for (guint i = 0; full && i < m->attachments->len; i++) {
+		const struct stored_attachment *a = m->attachments->pdata[i];
+		if (!a->text)
+			continue;
+		g_print("\n    --- attached message %s ---\n", a->filename);
+		print_indented(a->text);
+	}
 }
 
 static void print_outgoing(const struct outbox_row *o, guint n)
@@ -390,8 +417,9 @@ static void print_outgoing(const struct outbox_row *o, guint n)
 }
 
 static void print_lead(const struct lead *l, GPtrArray *messages, GPtrArray *outbox,
-		       GPtrArray *events)
+		       GPtrArray *events, gboolean full)
 {
+	guint attachment_number = 0;
 	g_autofree char *created = local_time(l->created_at);
 	g_print("%s  %s%s%s\n\n", l->ref, l->status, l->unread ? "  (unread mail from the partner)" : "",
 		l->undeliverable ? "  (our mail to them bounced: phone instead)" : "");
@@ -415,7 +443,7 @@ static void print_lead(const struct lead *l, GPtrArray *messages, GPtrArray *out
 	for (guint i = 0; i < items->len; i++) {
 		const struct thread_item *it = &g_array_index(items, struct thread_item, i);
 		if (it->in)
-			print_message(it->in, i + 1);
+			print_message(it->in, i + 1, &attachment_number, full);
 		else
 			print_outgoing(it->out, i + 1);
 	}
@@ -428,7 +456,7 @@ static void print_lead(const struct lead *l, GPtrArray *messages, GPtrArray *out
 	}
 }
 
-static void json_message(struct json *j, const struct stored_message *m)
+static void json_message(struct json *j, const struct stored_message *m, guint *number)
 {
 	json_begin_object(j);
 	json_member_string(j, "direction", "in");
@@ -441,16 +469,20 @@ static void json_message(struct json *j, const struct stored_message *m)
 	json_member_time(j, "filed_at", m->filed_at);
 	json_member_string(j, "decision", m->decision);
 	json_member_string(j, "text", m->text);
+	json_member_string(j, "quoted", m->quoted);
 	json_key(j, "attachments");
 	json_begin_array(j);
 	for (guint i = 0; i < m->attachments->len; i++) {
 		const struct stored_attachment *a = m->attachments->pdata[i];
 		json_begin_object(j);
-		json_member_int(j, "number", i + 1);
+		json_member_int(j, "number", ++*number);
 		json_member_string(j, "filename", a->filename);
 		json_member_string(j, "content_type", a->content_type);
 		json_member_int(j, "size", a->size);
 		json_member_string(j, "sha256", a->sha256);
+		json_member_bool(j, "stored", a->spool_path != NULL);
+		json_member_string(j, "note", a->note);
+		json_member_string(j, "text", a->text);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -483,12 +515,13 @@ static void print_lead_json(const struct lead *l, GPtrArray *messages, GPtrArray
 	json_begin_object(&j);
 	lead_json_fields(&j, l);
 	g_autoptr(GArray) items = thread_of(messages, outbox);
+	guint attachment_number = 0;
 	json_key(&j, "thread");
 	json_begin_array(&j);
 	for (guint i = 0; i < items->len; i++) {
 		const struct thread_item *it = &g_array_index(items, struct thread_item, i);
 		if (it->in)
-			json_message(&j, it->in);
+			json_message(&j, it->in, &attachment_number);
 		else
 			json_outgoing(&j, it->out);
 	}
@@ -511,10 +544,19 @@ static void print_lead_json(const struct lead *l, GPtrArray *messages, GPtrArray
 
 static int cmd_show(int argc, char **argv)
 {
+	gboolean full = FALSE;
+	GOptionEntry entries[] = {
+		{"full", 0, 0, G_OPTION_ARG_NONE, &full,
+		 "Also print quoted history and the text of attached messages", NULL},
+		G_OPTION_ENTRY_NULL};
 	g_autoptr(GOptionContext) ctx = new_context(
 		"REF", "One lead: its fields, the whole thread in and out with the acknowledgement "
-		       "decisions, attachments and history. Marks the partner's mail as read.",
-		"Examples:\n  overture show EOI-2026-0042\n  overture show EOI-2026-0042 --json");
+		       "decisions, attachments and history. A reply's new text comes first; its "
+		       "quoted history is summed up (--full prints it). Marks the partner's mail "
+		       "as read.",
+		"Examples:\n  overture show EOI-2026-0042\n  overture show EOI-2026-0042 --json\n"
+		"  overture attachment EOI-2026-0042 1 > brochure.pdf");
+	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_add_main_entries(ctx, json_entries, NULL);
 	int status = EX_OK;
 	if (!parse_args(ctx, &argc, &argv, &status))
@@ -539,7 +581,7 @@ static int cmd_show(int argc, char **argv)
 	if (opt_json)
 		print_lead_json(l, messages, outbox, events);
 	else
-		print_lead(l, messages, outbox, events);
+		print_lead(l, messages, outbox, events, full);
 	lead_free(l);
 	return EX_OK;
 }
@@ -551,7 +593,7 @@ static int classify_one(const struct config *cfg, const char *file, gboolean nam
 			struct json *j)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(OvMail) m = mail_parse_file(file, &error);
+	g_autoptr(OvMail) m = mail_parse_file(file, NULL, &error);
 	const char *prefix = name_it ? file : "";
 	const char *colon = name_it ? ": " : "";
 	if (!m) {
@@ -630,6 +672,130 @@ static int cmd_classify(int argc, char **argv)
 	else
 		g_string_free(j.out, TRUE);
 	return status;
+}
+
+/* ---- attachment ---- */
+
+/* Copies FROM to the open file OUT. */
+static gboolean copy_file(const char *from, FILE *out, GError **error)
+{
+	FILE *in = fopen(from, "rbe");
+	if (!in) {
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot read %s: %s", from,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	char buf[65536];
+	size_t n;
+	gboolean ok = TRUE;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0 && ok)
+		ok = fwrite(buf, 1, n, out) == n;
+	ok = ok && !ferror(in) && fflush(out) == 0;
+	fclose(in);
+	if (!ok)
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot write the attachment: %s",
+			    g_strerror(errno));
+	return ok;
+}
+
+/* The attachment's content from its raw message, parsed again, when it was not stored
+ * apart (it was over max_attachment_size). */
+static gboolean copy_from_raw(const struct config *cfg, const struct stored_message *m,
+			      const struct stored_attachment *a, FILE *out, GError **error)
+{
+	if (!m->raw_path) {
+		g_set_error(error, OV_ERROR, OV_ERROR_NOT_FOUND,
+			    "the message holding this attachment was not kept");
+		return FALSE;
+	}
+	g_autofree char *raw = g_build_filename(cfg->store.spool, m->raw_path, NULL);
+	struct mail_parse_options keep = {.keep_dir = g_get_tmp_dir(), .keep_max = G_MAXINT64};
+	g_autoptr(OvMail) mail = mail_parse_file(raw, &keep, error);
+	if (!mail)
+		return FALSE;
+	const struct mail_attachment *found =
+		(guint)a->position <= mail->attachments->len ? mail->attachments->pdata[a->position - 1]
+							     : NULL;
+	if (!found || !found->kept_tmp || g_strcmp0(found->sha256, a->sha256)) {
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE,
+			    "the raw message no longer gives this attachment back (%s)", raw);
+		return FALSE;
+	}
+	return copy_file(found->kept_tmp, out, error);
+}
+
+static int cmd_attachment(int argc, char **argv)
+{
+	char *output = NULL;
+	GOptionEntry entries[] = {
+		{"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+		 "Write to FILE (which must not exist yet) instead of standard output", "FILE"},
+		G_OPTION_ENTRY_NULL};
+	g_autoptr(GOptionContext) ctx = new_context(
+		"REF N", "Write attachment N of a lead (as numbered by `overture show`) to standard "
+			 "output, or to a new file with -o.",
+		"Examples:\n  overture attachment EOI-2026-0042 1 > brochure.pdf\n"
+		"  overture attachment EOI-2026-0042 2 -o photo.jpg");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	int status = EX_OK;
+	if (!parse_args(ctx, &argc, &argv, &status))
+		return status;
+	g_autofree char *out_path = output;
+	char *end = NULL;
+	long n = argc == 3 ? strtol(argv[2], &end, 10) : 0;
+	if (argc != 3 || *end || n < 1)
+		return wrong_arguments("attachment needs a lead reference and a number, e.g. "
+				       "EOI-2026-0042 1");
+	if (!out_path && isatty(STDOUT_FILENO))
+		return wrong_arguments("standard output is a terminal: redirect it (> file) or "
+				       "give -o FILE");
+	g_autoptr(OvConfig) cfg = load_config(CONFIG_STORE_ONLY, &status);
+	g_autoptr(OvStore) st = cfg ? open_store(cfg, &status) : NULL;
+	if (!st)
+		return status;
+	g_autoptr(GError) error = NULL;
+	struct lead *l = store_get_lead(st, argv[1], &error);
+	g_autoptr(GPtrArray) messages = l ? store_lead_messages(st, l->id, &error) : NULL;
+	g_autofree char *ref = l ? g_strdup(l->ref) : NULL;
+	lead_free(l);
+	if (!messages)
+		return fail(error);
+	const struct stored_message *holder = NULL;
+	const struct stored_attachment *a = NULL;
+	long seen = 0;
+	for (guint i = 0; i < messages->len && !a; i++) {
+		const struct stored_message *m = messages->pdata[i];
+		if (seen + (long)m->attachments->len >= n) {
+			holder = m;
+			a = m->attachments->pdata[n - seen - 1];
+		}
+		seen += m->attachments->len;
+	}
+	if (!a) {
+		g_printerr("overture: %s has %ld attachment%s (overture show %s lists them)\n", ref,
+			   seen, seen == 1 ? "" : "s", ref);
+		return EX_NOINPUT;
+	}
+	FILE *out = stdout;
+	if (out_path) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd < 0) {
+			g_printerr("overture: cannot create %s: %s\n", out_path, g_strerror(errno));
+			return EX_CANTCREAT;
+		}
+		out = fdopen(fd, "wb");
+	}
+	g_autofree char *stored = a->spool_path ? g_build_filename(cfg->store.spool, a->spool_path, NULL) : NULL;
+	gboolean ok = stored ? copy_file(stored, out, &error)
+			     : copy_from_raw(cfg, holder, a, out, &error);
+	if (out_path)
+		fclose(out);
+	if (!ok)
+		return fail(error);
+	if (out_path)
+		g_printerr("%s: %s (%s, %" G_GINT64_FORMAT " bytes)\n", out_path, a->filename,
+			   a->content_type, a->size);
+	return EX_OK;
 }
 
 /* ---- reprocess ---- */
@@ -795,6 +961,7 @@ static const struct command commands[] = {
 	{"leads", cmd_leads, "the review queue, newest first"},
 	{"show", cmd_show, "one lead: fields, thread, attachments, history"},
 	{"classify", cmd_classify, "would this message be acknowledged, and why"},
+	{"attachment", cmd_attachment, "write one attachment of a lead to a file"},
 	{"outbox", cmd_outbox, "outgoing mail and its delivery; `outbox retry ID`"},
 	{"reprocess", cmd_reprocess, "run a quarantined lead through the stages again"},
 	{"help", cmd_help, "this list; `overture help COMMAND` for one command"},

@@ -374,11 +374,29 @@ static char *keep_raw(struct intake *in, const char *tmp, GError **error)
 
 /* The parsed message in PATH, or NULL with the reason: parsed first in a child process,
  * so a message that crashes or hangs GMime is quarantined instead of stopping us. */
-static struct mail *parse_guarded(const char *path, GError **error)
+static struct mail *parse_guarded(struct intake *in, const char *path, GError **error)
 {
 	if (!mail_parse_survives(path, PARSE_SECONDS, error))
 		return NULL;
-	return mail_parse_file(path, error);
+	g_autofree char *tmp_dir = g_build_filename(in->cfg->store.spool, "tmp", NULL);
+	struct mail_parse_options keep = {.keep_dir = tmp_dir,
+					  .keep_max = in->cfg->store.max_attachment_size};
+	return mail_parse_file(path, &keep, error);
+}
+
+/* Makes the attachments parsing kept durable in the spool, before the commit. */
+static gboolean keep_attachments(struct intake *in, struct mail *mail, GError **error)
+{
+	for (guint i = 0; i < mail->attachments->len; i++) {
+		struct mail_attachment *a = mail->attachments->pdata[i];
+		if (!a->kept_tmp)
+			continue;
+		a->stored = spool_keep_attachment(in->cfg->store.spool, a->kept_tmp, a->sha256, error);
+		if (!a->stored)
+			return FALSE;
+		g_clear_pointer(&a->kept_tmp, g_free);
+	}
+	return TRUE;
 }
 
 /* Files a message that cannot be taken in whole as a quarantined lead: no ack, the
@@ -470,7 +488,7 @@ static gboolean quarantine_oversize(struct intake *in, const struct imap_meta *m
 		g_unlink(tmp);
 		return skip_duplicate(in, meta, known, error);
 	}
-	g_autoptr(OvMail) headers = parse_guarded(tmp, NULL);
+	g_autoptr(OvMail) headers = parse_guarded(in, tmp, NULL);
 	return file_quarantined(in, meta, tmp, print, headers, reason, error);
 }
 
@@ -504,7 +522,7 @@ static gboolean analyse(struct intake *in, const char *path, gint64 internaldate
 			struct analysis *a, GError **error)
 {
 	memset(a, 0, sizeof *a);
-	a->mail = parse_guarded(path, error);
+	a->mail = parse_guarded(in, path, error);
 	if (!a->mail)
 		return FALSE;
 	classify_mail(a->mail, in->cfg, &a->verdict);
@@ -539,7 +557,7 @@ static gboolean file_fetched(struct intake *in, const struct imap_meta *meta, co
 	g_autofree char *rel = keep_raw(in, tmp, error);
 	struct filing f = {.meta = meta, .fingerprint = print, .raw_path = rel,
 			   .raw_size = meta->size, .mail = a.mail, .fields = &a.fields};
-	gboolean ok = rel && file_message(in, &f, &a.plan, error);
+	gboolean ok = rel && keep_attachments(in, a.mail, error) && file_message(in, &f, &a.plan, error);
 	if (ok) {
 		log_filed(meta, a.mail, &a.plan);
 		count(in, &a.plan);
@@ -818,7 +836,7 @@ static gboolean reprocess_lead(struct intake *in, const struct lead *lead, char 
 		g_propagate_prefixed_error(error, local, "%s is still quarantined: ", lead->ref);
 		ok = FALSE;
 	}
-	ok = ok && refile(in, lead, &q, rel, print, &a, error);
+	ok = ok && keep_attachments(in, a.mail, error) && refile(in, lead, &q, rel, print, &a, error);
 	if (ok)
 		*decision = g_strdup(a.plan.decision);
 	analysis_clear(&a);

@@ -8,6 +8,7 @@
 #include "text.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <fcntl.h>
 #include <gmime/gmime.h>
 #include <stdio.h>
@@ -23,7 +24,14 @@ struct walk {
 	struct mail *mail;
 	GString *text;
 	gboolean has_body;
+	gboolean text_only; /* an attached message's text: its attachments are not listed */
+	const struct mail_parse_options *options;
+	int depth;   /* of attached messages, to bound recursion */
+	int nesting; /* of multiparts, likewise */
 };
+
+#define MAX_MESSAGE_DEPTH 3
+#define MAX_NESTING 64
 
 static void header_free(gpointer p)
 {
@@ -36,6 +44,12 @@ static void header_free(gpointer p)
 static void attachment_free(gpointer p)
 {
 	struct mail_attachment *a = p;
+	if (a->kept_tmp)
+		g_unlink(a->kept_tmp);
+	g_free(a->kept_tmp);
+	g_free(a->stored);
+	g_free(a->note);
+	g_free(a->text);
 	g_free(a->filename);
 	g_free(a->content_type);
 	g_free(a->sha256);
@@ -59,6 +73,7 @@ void mail_free(struct mail *mail)
 	g_free(mail->mime_type);
 	g_free(mail->report_type);
 	g_free(mail->text);
+	g_free(mail->quoted);
 	g_ptr_array_unref(mail->attachments);
 	g_ptr_array_unref(mail->enclosed_ids);
 	g_free(mail->delivery_status);
@@ -281,40 +296,103 @@ static void add_body_text(struct walk *w, GMimeObject *obj)
 	w->has_body = TRUE;
 }
 
-static void add_attachment(struct walk *w, GMimeObject *obj)
+/* Runs WRITE (the part's decoded content, or the attached message) into a stream that
+ * counts, hashes, and keeps the bytes in a temporary file when keeping is asked for. */
+typedef gint64 (*content_writer)(GMimeObject *obj, GMimeStream *out);
+
+static gint64 write_part(GMimeObject *obj, GMimeStream *out)
 {
-	struct mail_attachment *a = g_new0(struct mail_attachment, 1);
-	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	a->content_type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("application/octet-stream");
-	char *lower = g_ascii_strdown(a->content_type, -1);
-	g_free(a->content_type);
-	a->content_type = lower;
-	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(obj);
-	a->is_inline = !cd || !g_mime_content_disposition_is_attachment(cd);
+	GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(obj));
+	return content ? g_mime_data_wrapper_write_to_stream(content, out) : 0;
+}
 
-	const char *name = GMIME_IS_PART(obj) ? g_mime_part_get_filename(GMIME_PART(obj)) : NULL;
-	g_autofree char *base = name ? g_path_get_basename(name) : NULL;
-	a->filename = base ? header_clean(base, 255) : NULL;
-	if (!a->filename || !*a->filename || !strcmp(a->filename, ".") || !strcmp(a->filename, "/")) {
-		g_free(a->filename);
-		a->filename = g_strdup_printf("part-%u", w->mail->attachments->len + 1);
+static gint64 write_message(GMimeObject *obj, GMimeStream *out)
+{
+	GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+	return inner ? g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, out) : 0;
+}
+
+static void measure_content(struct walk *w, GMimeObject *obj, content_writer write,
+			    struct mail_attachment *a)
+{
+	const struct mail_parse_options *o = w->options;
+	g_autofree char *tmp = NULL;
+	GMimeStream *sink = NULL;
+	if (o && o->keep_dir) {
+		tmp = g_build_filename(o->keep_dir, "att-XXXXXX", NULL);
+		int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0660);
+		if (fd >= 0)
+			sink = g_mime_stream_fs_new(fd);
+		else
+			g_clear_pointer(&tmp, g_free);
 	}
+	if (!sink)
+		sink = g_mime_stream_null_new();
+	GMimeStream *filtered = g_mime_stream_filter_new(sink);
+	GMimeFilter *sum = g_mime_filter_checksum_new(G_CHECKSUM_SHA256);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), sum);
+	gint64 n = write(obj, filtered);
+	g_mime_stream_flush(filtered);
+	a->size = MAX(n, 0);
+	a->sha256 = g_mime_filter_checksum_get_string(GMIME_FILTER_CHECKSUM(sum));
+	g_object_unref(sum);
+	g_object_unref(filtered);
+	g_object_unref(sink);
+	if (tmp && n >= 0 && a->size <= o->keep_max) {
+		a->kept_tmp = g_steal_pointer(&tmp);
+	} else if (tmp) {
+		g_unlink(tmp);
+		a->note = g_strdup_printf("larger than [store] max_attachment_size (%" G_GINT64_FORMAT
+					  " bytes): not stored apart; the raw message holds it",
+					  o->keep_max);
+	}
+}
 
-	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-	if (GMIME_IS_PART(obj)) {
-		GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(obj));
-		if (content) {
-			GMimeStream *decoded = decoded_stream(content);
-			char buf[16384];
-			gssize n;
-			while ((n = g_mime_stream_read(decoded, buf, sizeof buf)) > 0) {
-				g_checksum_update(sum, (guchar *)buf, n);
-				a->size += n;
-			}
-			g_object_unref(decoded);
+static char *attachment_name(struct walk *w, GMimeObject *obj)
+{
+	const char *name = GMIME_IS_PART(obj) ? g_mime_part_get_filename(GMIME_PART(obj)) : NULL;
+	if (!name && GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		const char *subject = inner ? g_mime_message_get_subject(inner) : NULL;
+		if (subject && *subject) {
+			g_autofree char *clean = header_clean(subject, 120);
+			return g_strdup_printf("%s.eml", g_strdelimit(clean, "/\\", '-'));
 		}
 	}
-	a->sha256 = g_strdup(g_checksum_get_string(sum));
+	/* A name from mail must never be a path (the path-traversal filename tests). */
+	g_autofree char *base = name ? g_path_get_basename(name) : NULL;
+	char *clean = base ? header_clean(base, 255) : NULL;
+	if (!clean || !*clean || !strcmp(clean, ".") || !strcmp(clean, "..") || !strcmp(clean, "/")) {
+		g_free(clean);
+		clean = g_strdup_printf("part-%u", w->mail->attachments->len + 1);
+	}
+	return clean;
+}
+
+static char *message_text(struct walk *outer, GMimeMessage *inner);
+
+static void add_attachment(struct walk *w, GMimeObject *obj)
+{
+	if (w->text_only)
+		return;
+	struct mail_attachment *a = g_new0(struct mail_attachment, 1);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	char *type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("application/octet-stream");
+	a->content_type = g_ascii_strdown(type, -1);
+	g_free(type);
+	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(obj);
+	a->is_inline = !cd || !g_mime_content_disposition_is_attachment(cd);
+	a->filename = attachment_name(w, obj);
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		measure_content(w, obj, write_message, a);
+		if (inner)
+			a->text = message_text(w, inner);
+	} else if (GMIME_IS_PART(obj)) {
+		measure_content(w, obj, write_part, a);
+	} else {
+		a->sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "", 0);
+	}
 	g_ptr_array_add(w->mail->attachments, a);
 }
 
@@ -365,6 +443,9 @@ static void walk_alternative(struct walk *w, GMimeMultipart *mp, gboolean attach
 static void walk_multipart(struct walk *w, GMimeMultipart *mp, gboolean attachments_only)
 {
 	GMimeObject *obj = GMIME_OBJECT(mp);
+	if (w->nesting >= MAX_NESTING)
+		return; /* a hostile depth: what is deeper stays in the raw message */
+	w->nesting++;
 	if (is_type(obj, "multipart", "alternative")) {
 		walk_alternative(w, mp, attachments_only);
 	} else if (is_type(obj, "multipart", "signed")) {
@@ -377,6 +458,7 @@ static void walk_multipart(struct walk *w, GMimeMultipart *mp, gboolean attachme
 		for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
 			walk_part(w, g_mime_multipart_get_part(mp, i), attachments_only);
 	}
+	w->nesting--;
 }
 
 static void walk_part(struct walk *w, GMimeObject *obj, gboolean attachments_only)
@@ -384,16 +466,18 @@ static void walk_part(struct walk *w, GMimeObject *obj, gboolean attachments_onl
 	if (GMIME_IS_MULTIPART(obj)) {
 		walk_multipart(w, GMIME_MULTIPART(obj), attachments_only);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		note_enclosed_message(w, GMIME_MESSAGE_PART(obj));
+		if (!w->text_only)
+			note_enclosed_message(w, GMIME_MESSAGE_PART(obj));
 		add_attachment(w, obj);
 	} else if (!GMIME_IS_PART(obj)) {
 		return; /* message/partial and the like */
 	} else if (is_type(obj, "message", "delivery-status") ||
 		   is_type(obj, "message", "global-delivery-status")) {
-		if (!w->mail->delivery_status)
+		if (!w->mail->delivery_status && !w->text_only)
 			w->mail->delivery_status = part_text(GMIME_PART(obj), FALSE);
 	} else if (is_type(obj, "text", "rfc822-headers")) {
-		note_enclosed_headers(w, obj);
+		if (!w->text_only)
+			note_enclosed_headers(w, obj);
 	} else if (is_type(obj, "application", "pgp-signature") ||
 		   is_type(obj, "application", "pkcs7-signature") ||
 		   is_type(obj, "application", "x-pkcs7-signature")) {
@@ -405,10 +489,40 @@ static void walk_part(struct walk *w, GMimeObject *obj, gboolean attachments_onl
 	}
 }
 
-static void read_structure(GMimeMessage *msg, struct mail *mail)
+static void append_header_line(GString *out, GMimeMessage *msg, const char *name)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	GMimeHeader *h = g_mime_header_list_get_header(list, name);
+	if (!h)
+		return;
+	g_autofree char *value = header_decode(g_mime_header_get_raw_value(h));
+	g_string_append_printf(out, "%s: %s\n", name, value ? value : "");
+}
+
+/* An attached message as text: its main headers, then its body. */
+static char *message_text(struct walk *outer, GMimeMessage *inner)
+{
+	GString *out = g_string_new(NULL);
+	append_header_line(out, inner, "From");
+	append_header_line(out, inner, "Date");
+	append_header_line(out, inner, "Subject");
+	append_header_line(out, inner, "To");
+	GMimeObject *top = g_mime_message_get_mime_part(inner);
+	if (top && outer->depth < MAX_MESSAGE_DEPTH) {
+		struct walk w = {.mail = outer->mail, .text = g_string_new(NULL), .text_only = TRUE,
+				 .depth = outer->depth + 1, .nesting = outer->nesting};
+		walk_part(&w, top, FALSE);
+		g_string_append_printf(out, "\n%s", w.text->str);
+		g_string_free(w.text, TRUE);
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void read_structure(GMimeMessage *msg, struct mail *mail,
+			   const struct mail_parse_options *options)
 {
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	struct walk w = {.mail = mail, .text = g_string_new(NULL)};
+	struct walk w = {.mail = mail, .text = g_string_new(NULL), .options = options};
 	if (top) {
 		GMimeContentType *ct = g_mime_object_get_content_type(top);
 		char *type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
@@ -425,7 +539,11 @@ static void read_structure(GMimeMessage *msg, struct mail *mail)
 	} else {
 		mail->mime_type = g_strdup("text/plain");
 	}
-	mail->text = g_string_free(w.text, FALSE);
+	g_autofree char *text = g_string_free(w.text, FALSE);
+	gsize quote = text_quote_start(text);
+	mail->quoted = text[quote] ? g_strdup(text + quote) : NULL;
+	text[quote] = '\0';
+	mail->text = text_tidy(g_strdup(text));
 }
 
 static GMimeParserOptions *parser_options(void)
@@ -436,7 +554,8 @@ static GMimeParserOptions *parser_options(void)
 	return po;
 }
 
-struct mail *mail_parse_file(const char *path, GError **error)
+struct mail *mail_parse_file(const char *path, const struct mail_parse_options *options,
+			     GError **error)
 {
 	GError *local = NULL;
 	GMimeStream *file = g_mime_stream_fs_open(path, O_RDONLY | O_CLOEXEC, 0, &local);
@@ -470,7 +589,7 @@ struct mail *mail_parse_file(const char *path, GError **error)
 	mail->enclosed_ids = g_ptr_array_new_with_free_func(g_free);
 	read_headers(msg, mail);
 	read_envelope(msg, mail);
-	read_structure(msg, mail);
+	read_structure(msg, mail, options);
 	g_object_unref(msg);
 	return mail;
 }
@@ -486,7 +605,7 @@ gboolean mail_parse_survives(const char *path, int seconds, GError **error)
 	}
 	if (pid == 0) {
 		alarm(seconds);
-		struct mail *m = mail_parse_file(path, NULL);
+		struct mail *m = mail_parse_file(path, NULL, NULL);
 		_exit(m ? 0 : 2); /* no cleanup: this process only tests */
 	}
 	int status = 0;

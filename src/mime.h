@@ -17,6 +17,17 @@ struct mail_attachment {
 	gint64 size; /* decoded bytes */
 	char *sha256;
 	gboolean is_inline;
+	char *kept_tmp;	 /* the content in a temporary file (see mail_parse_options), or NULL */
+	char *stored;	 /* its name in the spool once the caller kept it, or NULL */
+	char *note;	 /* why the content was not kept, or NULL */
+	char *text;	 /* an attached message's headers and text, for reading and search */
+};
+
+/* Where parsing keeps attachment content: each attachment of at most KEEP_MAX bytes is
+ * written to a temporary file in KEEP_DIR (the caller makes it durable or removes it). */
+struct mail_parse_options {
+	const char *keep_dir;
+	gint64 keep_max;
 };
 
 struct mail {
@@ -33,15 +44,19 @@ struct mail {
 	GPtrArray *references;	/* char * ids */
 	char *mime_type;	/* of the top part, lower case, e.g. "multipart/report" */
 	char *report_type;	/* multipart/report only, lower case */
-	char *text;		/* the best body text, UTF-8, never NULL */
+	char *text;		/* the best body text, UTF-8, never NULL: what the sender wrote */
+	char *quoted;		/* quoted history below it (a reply's "On ... wrote:"), or NULL */
 	GPtrArray *attachments; /* struct mail_attachment * */
 	GPtrArray *enclosed_ids; /* Message-IDs of messages inside this one (bounces, forwards) */
 	char *delivery_status;	/* text of a message/delivery-status part, or NULL */
 };
 
-/* Parses the message in PATH. Fails (OV_ERROR_PARSE) only when GMime finds no message
- * at all; damaged MIME inside a message still gives a struct mail. Free with mail_free. */
-struct mail *mail_parse_file(const char *path, GError **error);
+/* Parses the message in PATH (OPTIONS may be NULL: attachments are then only measured).
+ * Fails (OV_ERROR_PARSE) only when GMime finds no message at all; damaged MIME inside a
+ * message still gives a struct mail. Free with mail_free, which removes temporary
+ * attachment files still named in kept_tmp. */
+struct mail *mail_parse_file(const char *path, const struct mail_parse_options *options,
+			     GError **error);
 void mail_free(struct mail *mail);
 
 /* Parses PATH once in a child process that has SECONDS to finish, so that a GMime crash

@@ -77,6 +77,31 @@ char *spool_keep(const char *dir, const char *tmp_path, const char *name, GError
 	return g_steal_pointer(&relative);
 }
 
+char *spool_keep_attachment(const char *dir, const char *tmp_path, const char *sha256,
+			    GError **error)
+{
+	char prefix[3] = {sha256[0], sha256[0] ? sha256[1] : 0, 0};
+	g_autofree char *relative = g_build_filename("att", prefix, sha256, NULL);
+	g_autofree char *sub = g_build_filename(dir, "att", prefix, NULL);
+	g_autofree char *final = g_build_filename(dir, relative, NULL);
+	if (!make_dir(sub, error))
+		return NULL;
+	if (g_file_test(final, G_FILE_TEST_EXISTS)) {
+		g_unlink(tmp_path);
+		return g_steal_pointer(&relative);
+	}
+	if (!fsync_path(tmp_path, O_RDONLY, error))
+		return NULL;
+	if (g_rename(tmp_path, final) != 0) {
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot move %s to %s: %s", tmp_path,
+			    final, g_strerror(errno));
+		return NULL;
+	}
+	if (!fsync_path(sub, O_RDONLY | O_DIRECTORY, error))
+		return NULL;
+	return g_steal_pointer(&relative);
+}
+
 char *spool_path(const char *dir, const char *relative)
 {
 	return g_build_filename(dir, relative, NULL);

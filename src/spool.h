@@ -1,6 +1,7 @@
 /* The spool: the raw bytes of every message fetched, one file each, so nothing fetched
- * is ever lost and any message can be parsed again. A fetch writes into tmp/; a message
- * is kept by fsync + rename into msg/ BEFORE the database commit that names it. */
+ * is ever lost and any message can be parsed again, and attachment content (up to
+ * [store] max_attachment_size), one file per distinct content. A fetch writes into tmp/;
+ * a file is kept by fsync + rename into msg/ or att/ BEFORE the commit that names it. */
 #ifndef OVERTURE_SPOOL_H
 #define OVERTURE_SPOOL_H
 
@@ -15,6 +16,11 @@ int spool_create_temp(const char *dir, char **tmp_path, GError **error);
 /* Makes TMP_PATH durable as DIR/msg/NAME (fsync file, rename, fsync directory).
  * Returns the name relative to DIR to record in the database (g_free). */
 char *spool_keep(const char *dir, const char *tmp_path, const char *name, GError **error);
+
+/* Makes attachment content TMP_PATH durable as DIR/att/XX/SHA256 (content-addressed: a
+ * copy already there is kept and TMP_PATH removed). Returns the name relative to DIR. */
+char *spool_keep_attachment(const char *dir, const char *tmp_path, const char *sha256,
+			    GError **error);
 
 /* The absolute path of a name returned by spool_keep (g_free). */
 char *spool_path(const char *dir, const char *relative);

@@ -44,6 +44,7 @@ static const char *const migrations[] = {
 	" kind TEXT NOT NULL, message_id TEXT, fingerprint TEXT UNIQUE,"
 	" in_reply_to TEXT, refs TEXT, subject TEXT, from_name TEXT, from_addr TEXT,"
 	" reply_to TEXT, return_path TEXT, date INTEGER, internaldate INTEGER, text TEXT,"
+	" quoted TEXT,"
 	" raw_path TEXT, raw_size INTEGER, mailbox TEXT, uidvalidity INTEGER, uid INTEGER,"
 	" was_seen INTEGER NOT NULL DEFAULT 0, marked INTEGER NOT NULL DEFAULT 0,"
 	" decision TEXT NOT NULL, filed_at INTEGER NOT NULL);"
@@ -55,7 +56,7 @@ static const char *const migrations[] = {
 	" id INTEGER PRIMARY KEY, message TEXT NOT NULL REFERENCES messages (id),"
 	" position INTEGER NOT NULL, filename TEXT NOT NULL, content_type TEXT NOT NULL,"
 	" size INTEGER NOT NULL, sha256 TEXT NOT NULL, is_inline INTEGER NOT NULL,"
-	" spool_path TEXT, note TEXT);"
+	" spool_path TEXT, note TEXT, text TEXT);"
 	"CREATE INDEX attachments_message ON attachments (message);"
 	"CREATE TABLE outbox ("
 	" id INTEGER PRIMARY KEY, lead_id TEXT REFERENCES leads (id), kind TEXT NOT NULL,"
@@ -608,9 +609,10 @@ static gboolean insert_attachments(struct store *st, const char *message, const 
 		const struct mail_attachment *a = mail->attachments->pdata[i];
 		if (!exec(st, error,
 			  "INSERT INTO attachments (message, position, filename, content_type,"
-			  " size, sha256, is_inline) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			  "sdssisd", message, (int)i + 1, a->filename, a->content_type, a->size,
-			  a->sha256, (int)a->is_inline))
+			  " size, sha256, is_inline, spool_path, note, text)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			  "sdssisdsss", message, (int)i + 1, a->filename, a->content_type, a->size,
+			  a->sha256, (int)a->is_inline, a->stored, a->note, a->text))
 			return FALSE;
 	}
 	return TRUE;
@@ -626,16 +628,17 @@ gboolean store_insert_message(struct store *st, const struct message_row *m, cha
 	if (!exec(st, error,
 		  "INSERT INTO messages (id, lead_id, kind, message_id, fingerprint, in_reply_to,"
 		  " refs, subject, from_name, from_addr, reply_to, return_path, date,"
-		  " internaldate, text, raw_path, raw_size, mailbox, uidvalidity, uid, was_seen,"
-		  " decision, filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		  " ?, ?, ?, ?, ?)",
-		  "ssssssssssssiissisiidsi", new_id, m->lead_id, m->kind,
+		  " internaldate, text, quoted, raw_path, raw_size, mailbox, uidvalidity, uid,"
+		  " was_seen, decision, filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		  " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		  "ssssssssssssiisssisiidsi", new_id, m->lead_id, m->kind,
 		  mail ? mail->message_id : NULL, m->fingerprint, irt, refs,
 		  mail ? mail->subject : NULL, mail ? mail->from_name : NULL,
 		  mail ? mail->from_addr : NULL, mail ? mail->reply_to_addr : NULL,
 		  mail ? mail->return_path : NULL, mail ? mail->date : (gint64)0, m->internaldate,
-		  mail ? mail->text : NULL, m->raw_path, m->raw_size, m->mailbox, m->uidvalidity,
-		  m->uid, (int)m->was_seen, m->decision, now_seconds()))
+		  mail ? mail->text : NULL, mail ? mail->quoted : NULL, m->raw_path, m->raw_size,
+		  m->mailbox, m->uidvalidity, m->uid, (int)m->was_seen, m->decision,
+		  now_seconds()))
 		return FALSE;
 	if (!insert_attachments(st, new_id, mail, error))
 		return FALSE;
@@ -689,12 +692,12 @@ gboolean store_refile_message(struct store *st, const char *id, const struct mes
 	return exec(st, error,
 		    "UPDATE messages SET kind = ?, message_id = ?, fingerprint = ?, in_reply_to = ?,"
 		    " refs = ?, subject = ?, from_name = ?, from_addr = ?, reply_to = ?,"
-		    " return_path = ?, date = ?, text = ?, raw_path = ?, raw_size = ?, decision = ?"
-		    " WHERE id = ?",
-		    "ssssssssssississ", m->kind, mail->message_id, m->fingerprint, irt, refs,
+		    " return_path = ?, date = ?, text = ?, quoted = ?, raw_path = ?, raw_size = ?,"
+		    " decision = ? WHERE id = ?",
+		    "ssssssssssisssiss", m->kind, mail->message_id, m->fingerprint, irt, refs,
 		    mail->subject, mail->from_name, mail->from_addr, mail->reply_to_addr,
-		    mail->return_path, mail->date, mail->text, m->raw_path, m->raw_size, m->decision,
-		    id) &&
+		    mail->return_path, mail->date, mail->text, mail->quoted, m->raw_path,
+		    m->raw_size, m->decision, id) &&
 	       exec(st, error, "DELETE FROM attachments WHERE message = ?", "s", id) &&
 	       insert_attachments(st, id, mail, error);
 }
@@ -1067,6 +1070,7 @@ void stored_message_free(gpointer p)
 	g_free(m->from_addr);
 	g_free(m->subject);
 	g_free(m->text);
+	g_free(m->quoted);
 	g_free(m->decision);
 	g_free(m->raw_path);
 	g_ptr_array_unref(m->attachments);
@@ -1079,14 +1083,17 @@ static void stored_attachment_free(gpointer p)
 	g_free(a->filename);
 	g_free(a->content_type);
 	g_free(a->sha256);
+	g_free(a->spool_path);
+	g_free(a->note);
+	g_free(a->text);
 	g_free(a);
 }
 
 static gboolean read_attachments(struct store *st, struct stored_message *m, GError **error)
 {
 	sqlite3_stmt *s = query(st, error,
-				"SELECT filename, content_type, size, sha256 FROM attachments"
-				" WHERE message = ? ORDER BY position",
+				"SELECT filename, content_type, size, sha256, spool_path, note, text,"
+				" position FROM attachments WHERE message = ? ORDER BY position",
 				"s", m->id);
 	if (!s)
 		return FALSE;
@@ -1097,6 +1104,10 @@ static gboolean read_attachments(struct store *st, struct stored_message *m, GEr
 		a->content_type = col_text(s, 1);
 		a->size = sqlite3_column_int64(s, 2);
 		a->sha256 = col_text(s, 3);
+		a->spool_path = col_text(s, 4);
+		a->note = col_text(s, 5);
+		a->text = col_text(s, 6);
+		a->position = sqlite3_column_int(s, 7);
 		g_ptr_array_add(m->attachments, a);
 	}
 	sqlite3_finalize(s);
@@ -1107,7 +1118,7 @@ GPtrArray *store_lead_messages(struct store *st, const char *lead_id, GError **e
 {
 	sqlite3_stmt *s = query(st, error,
 				"SELECT id, kind, message_id, from_name, from_addr, subject, date,"
-				" filed_at, text, decision, raw_path FROM messages"
+				" filed_at, text, decision, raw_path, quoted FROM messages"
 				" WHERE lead_id = ? ORDER BY filed_at, rowid",
 				"s", lead_id);
 	if (!s)
@@ -1127,6 +1138,7 @@ GPtrArray *store_lead_messages(struct store *st, const char *lead_id, GError **e
 		m->text = col_text(s, 8);
 		m->decision = col_text(s, 9);
 		m->raw_path = col_text(s, 10);
+		m->quoted = col_text(s, 11);
 		m->attachments = g_ptr_array_new_with_free_func(stored_attachment_free);
 		g_ptr_array_add(list, m);
 	}

@@ -241,15 +241,20 @@ struct stored_message {
 	gint64 date;
 	gint64 filed_at;
 	char *text;
+	char *quoted;
 	char *decision;
 	char *raw_path;
 	GPtrArray *attachments; /* struct stored_attachment * */
 };
 struct stored_attachment {
+	int position; /* within its message, from 1 */
 	char *filename;
 	char *content_type;
 	gint64 size;
 	char *sha256;
+	char *spool_path; /* the content kept apart, or NULL */
+	char *note;
+	char *text; /* an attached message's text */
 };
 void stored_message_free(gpointer m);
 

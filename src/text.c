@@ -344,3 +344,125 @@ char *text_wrap(const char *text, gsize width)
 	}
 	return g_string_free(out, FALSE);
 }
+
+/* ---- quoted history ---- */
+
+static GRegex *compiled(GRegex **slot, const char *pattern)
+{
+	if (!*slot)
+		*slot = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+	return *slot;
+}
+
+/* "On Mon, 1 Jan 2026, Jane <j@x> wrote:" in several languages; LINE may be two lines
+ * joined, as mail clients wrap long attributions. */
+static gboolean is_attribution(const char *line)
+{
+	static GRegex *re;
+	return g_regex_match(compiled(&re, "^\\s*(on|le|am|el|il|op|em|den|w dniu|dne) .{4,}"
+					   "(wrote|a \\x{e9}crit|schrieb|escribi\\x{f3}|ha scritto|"
+					   "schreef|escreveu|skrev|napisa\\x{142}|napsal)\\s?:\\s*$"),
+			     line, 0, NULL);
+}
+
+static gboolean is_separator(const char *line)
+{
+	static GRegex *re;
+	return g_regex_match(compiled(&re, "^\\s*-{2,}\\s*(original message|urspr\\x{fc}ngliche "
+					   "nachricht|message d'origine|mensaje original|messaggio "
+					   "originale|oorspronkelijk bericht)\\s*-{2,}\\s*$"),
+			     line, 0, NULL);
+}
+
+static gboolean is_forward_marker(const char *line)
+{
+	static GRegex *re;
+	return g_regex_match(compiled(&re, "^\\s*(-{2,}|_{2,})?\\s*(forwarded message|begin "
+					   "forwarded message|weitergeleitete nachricht|message "
+					   "transf\\x{e9}r\\x{e9})"),
+			     line, 0, NULL);
+}
+
+static gboolean starts_with_field(const char *line, const char *const *names)
+{
+	for (const char *const *n = names; *n; n++)
+		if (!g_ascii_strncasecmp(line, *n, strlen(*n)))
+			return TRUE;
+	return FALSE;
+}
+
+/* An Outlook-style header block: From: followed within four lines by Sent:/Date: and
+ * To:/Subject:. */
+static gboolean is_header_block(char **lines, guint i, guint n)
+{
+	static const char *const from[] = {"From:", "Von:", "De:", "Da:", "Van:", "Fra:", NULL};
+	static const char *const sent[] = {"Sent:", "Date:", "Gesendet:", "Envoy\xc3\xa9:",
+					   "Enviado:", "Inviato:", "Verzonden:", "Sendt:", NULL};
+	static const char *const to[] = {"To:", "Subject:", "An:", "Betreff:", "\xc3\x80:",
+					 "Objet:", "Para:", "Asunto:", "A:", "Oggetto:", "Aan:", NULL};
+	if (!starts_with_field(lines[i], from))
+		return FALSE;
+	gboolean have_sent = FALSE, have_to = FALSE;
+	for (guint k = i + 1; k < n && k <= i + 4; k++) {
+		have_sent |= starts_with_field(lines[k], sent);
+		have_to |= starts_with_field(lines[k], to);
+	}
+	return have_sent && have_to;
+}
+
+static gboolean is_blank_line(const char *line)
+{
+	for (const char *p = line; *p; p++)
+		if (!g_ascii_isspace(*p))
+			return FALSE;
+	return TRUE;
+}
+
+/* Quoted '>' lines from I to the end, with no answer among or after them (an answer
+ * between quotes is an inline reply: the partner's words are spread through it). */
+static gboolean quote_runs_to_end(char **lines, guint i, guint n)
+{
+	guint answers = 0;
+	gboolean in_signature = FALSE;
+	for (guint k = i; k < n; k++) {
+		if (!strcmp(lines[k], "-- "))
+			in_signature = TRUE;
+		if (lines[k][0] != '>' && !is_blank_line(lines[k]) && !in_signature)
+			answers++;
+	}
+	return answers == 0;
+}
+
+/* New text (not blank, not quoted) above line I. */
+static gboolean has_text_before(char **lines, guint i)
+{
+	for (guint k = 0; k < i; k++)
+		if (!is_blank_line(lines[k]) && lines[k][0] != '>')
+			return TRUE;
+	return FALSE;
+}
+
+gsize text_quote_start(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	guint n = g_strv_length(lines);
+	gsize offset = 0;
+	gboolean forwarded = FALSE;
+	for (guint i = 0; i < n; offset += strlen(lines[i]) + 1, i++) {
+		const char *line = lines[i];
+		if (is_forward_marker(line))
+			forwarded = TRUE; /* what follows is the forwarded message, not a quote */
+		if (forwarded || !has_text_before(lines, i))
+			continue;
+		g_autofree char *two = i + 1 < n ? g_strconcat(line, " ", lines[i + 1], NULL) : NULL;
+		gboolean starts = is_attribution(line) ||
+				  (two && !is_blank_line(line) && !is_blank_line(lines[i + 1]) &&
+				   is_attribution(two));
+		if (starts || is_separator(line) || is_header_block(lines, i, n) ||
+		    (g_str_has_prefix(line, "_____") && i + 1 < n &&
+		     is_header_block(lines, i + 1, n)) ||
+		    (line[0] == '>' && quote_runs_to_end(lines, i, n)))
+			return offset;
+	}
+	return strlen(text);
+}

@@ -26,4 +26,11 @@ char *text_tidy(char *text);
  * ("- ", "* ") is indented under its text. Words longer than WIDTH stay whole. */
 char *text_wrap(const char *text, gsize width);
 
+/* Where the quoted history of a reply starts in TEXT (its length when there is none):
+ * an attribution ("On ... wrote:", "Am ... schrieb:", ...), an "Original Message"
+ * separator, an Outlook header block (From:/Sent:/To:), or '>' lines with no answers
+ * between them. Forwarded messages are not quotes. Never 0: a message that is all
+ * quote keeps it as its text. */
+gsize text_quote_start(const char *text);
+
 #endif

@@ -21,6 +21,17 @@ wait_leads() { # wait_leads N
 	for i in $(seq 1 150); do [ "$(leads)" = "$1" ] && return 0; sleep 0.1; done
 	return 1
 }
+wait_sent() { # wait_sent N
+	for i in $(seq 1 300); do
+		[ "$(sqlite3 "$STORE" "SELECT count(*) FROM outbox WHERE status = 'sent'")" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+wait_log() { # wait_log FILE REGEX
+	for i in $(seq 1 100); do grep -Eq -- "$2" "$1" && return 0; sleep 0.1; done
+	return 1
+}
 
 # 1. Dovecot restarts under the running daemon.
 "$OVERTURE" run -c "$cfg" 2>"$dir/daemon.log" &
@@ -30,17 +41,17 @@ enquiry one@imap.test
 enquiry two@imap.test
 wait_queue_empty
 check "the daemon files the first two enquiries" wait_leads 2
+check "and sends their acks" wait_sent 2
 mailstack_stop_dovecot
-sleep 2.5
+check "it says it cannot reach the server and will retry" wait_log "$dir/daemon.log" "cannot reach the IMAP server.*will retry"
 check "the daemon stays up while IMAP is down" kill -0 "$daemon"
-like "$(cat "$dir/daemon.log")" "cannot reach the IMAP server.*will retry" "it says it cannot reach the server and will retry"
 enquiry three@imap.test   # Postfix keeps it queued: LMTP is down too
 enquiry four@imap.test
 mailstack_start_dovecot
 postqueue -c "$MS/etc/postfix" -f
 wait_queue_empty
 check "after the restart the daemon files the new enquiries" wait_leads 4
-for i in $(seq 1 50); do [ "$(sqlite3 "$STORE" "SELECT count(*) FROM outbox WHERE status = 'sent'")" = 4 ] && break; sleep 0.1; done
+check "and sends their acks" wait_sent 4
 sleep 1
 kill -TERM "$daemon"
 wait "$daemon"

@@ -25,7 +25,7 @@ static char *reason_for(const char *headers)
 						headers, g_random_int());
 	g_autofree char *path = unit_temp_file(text);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(OvMail) m = mail_parse_file(path, &error);
+	g_autoptr(OvMail) m = mail_parse_file(path, NULL, &error);
 	g_assert_no_error(error);
 	g_remove(path);
 	struct verdict v;

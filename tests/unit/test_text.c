@@ -61,8 +61,53 @@ static void test_tidy_and_wrap(void)
 	g_assert_cmpstr(url, ==, "see\nhttps://a.very.long.example/path/to/page\nnow");
 }
 
+/* The new text of a reply: what comes before its quoted history. */
+static void check_new_text(const char *text, const char *expected_new)
+{
+	gsize at = text_quote_start(text);
+	g_autofree char *head = g_strndup(text, at);
+	g_assert_cmpstr(g_strchomp(head), ==, expected_new);
+}
+
+static void test_quotes(void)
+{
+	/* Gmail, Apple Mail, Thunderbird: an attribution line, then '>' lines. */
+	check_new_text("Yes, Tuesday works.\n\nOn Mon, 16 Nov 2026 at 09:12, Riverside Music Hub "
+		       "<hub@hub.test> wrote:\n> Thank you for your interest\n> EOI-2026-0001\n",
+		       "Yes, Tuesday works.");
+	/* The attribution wrapped over two lines. */
+	check_new_text("Thanks!\n\nOn Mon, 16 Nov 2026 at 09:12, Riverside Music Hub <hub@hub.test>\n"
+		       "wrote:\n> quoted\n",
+		       "Thanks!");
+	/* German Outlook header block. */
+	check_new_text("Vielen Dank.\n\nVon: Hub <hub@hub.test>\nGesendet: Montag, 16. November 2026\n"
+		       "An: Anna <anna@schule.test>\nBetreff: Partnerschaft\n\nDanke für Ihr Interesse",
+		       "Vielen Dank.");
+	/* Outlook's line of underscores before the block. */
+	check_new_text("Sounds good.\n\n________________________________\nFrom: Hub <hub@hub.test>\n"
+		       "Sent: 16 November 2026 09:12\nTo: Sam\nSubject: Re: x\n\nold text",
+		       "Sounds good.");
+	check_new_text("See below.\n-----Original Message-----\nFrom: x\n", "See below.");
+	/* Inline answers between quotes: nothing is cut. */
+	const char *inline_reply = "> Can you host rehearsals?\nYes, on Saturdays.\n> How many "
+				   "players?\nUp to forty.\n> Parking?\nThere is a car park.";
+	g_assert_cmpuint(text_quote_start(inline_reply), ==, strlen(inline_reply));
+	/* A forward is not a quote: the forwarded enquiry stays in the text. */
+	const char *forward = "FYI, see below.\n\n---------- Forwarded message ---------\nFrom: "
+			      "Jane <jane@school.test>\nDate: Mon, 16 Nov 2026\nSubject: Partnership\n"
+			      "To: info@hub.test\n\nWe would like to partner.";
+	g_assert_cmpuint(text_quote_start(forward), ==, strlen(forward));
+	/* A message that is all quote keeps it. */
+	const char *all = "> only a quote\n> nothing else";
+	g_assert_cmpuint(text_quote_start(all), ==, strlen(all));
+	/* "On" at the start of an ordinary sentence is not an attribution. */
+	const char *normal = "Hello,\nOn Saturdays we run a youth choir and wrote: a new piece.\nThanks";
+	g_assert_cmpuint(text_quote_start(normal), ==, strlen(normal));
+}
+
 void add_text_tests(void)
 {
+	g_test_add_func("/text/quotes", test_quotes);
 	g_test_add_func("/text/charsets", test_charsets);
 	g_test_add_func("/text/html", test_html);
 	g_test_add_func("/text/tidy-and-wrap", test_tidy_and_wrap);
