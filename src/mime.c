@@ -255,10 +255,16 @@ static char *part_text(GMimePart *part, gboolean html)
 	g_autoptr(GByteArray) bytes = part_bytes(part, MAIL_TEXT_MAX, &truncated);
 	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
 	char *utf8 = text_to_utf8((const char *)bytes->data, bytes->len, charset);
+	const char *format = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "format");
 	if (html) {
 		char *plain = text_from_html(utf8, strlen(utf8));
 		g_free(utf8);
 		utf8 = plain;
+	} else if (format && !g_ascii_strcasecmp(format, "flowed")) {
+		const char *delsp = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "delsp");
+		char *unflowed = text_unflow(utf8, delsp && !g_ascii_strcasecmp(delsp, "yes"));
+		g_free(utf8);
+		utf8 = text_tidy(unflowed);
 	} else {
 		text_tidy(utf8);
 	}

@@ -345,6 +345,49 @@ char *text_wrap(const char *text, gsize width)
 	return g_string_free(out, FALSE);
 }
 
+/* ---- format=flowed ---- */
+
+static guint quote_depth(const char *line)
+{
+	guint d = 0;
+	while (line[d] == '>')
+		d++;
+	return d;
+}
+
+char *text_unflow(const char *text, gboolean delsp)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	GString *out = g_string_new(NULL);
+	gboolean joining = FALSE; /* the previous line was flowed into this one */
+	for (char **l = lines; *l; l++) {
+		char *line = *l;
+		gsize len = strlen(line);
+		if (len && line[len - 1] == '\r')
+			line[--len] = '\0';
+		guint depth = quote_depth(line);
+		const char *body = line + depth;
+		if (*body == ' ' && depth) /* the space after the quote marks */
+			body++;
+		else if (!depth && *body == ' ') /* space-stuffed by the sender */
+			body++;
+		if (!joining) {
+			for (guint i = 0; i < depth; i++)
+				g_string_append_c(out, '>');
+			if (depth)
+				g_string_append_c(out, ' ');
+		}
+		gsize blen = strlen(body);
+		gboolean flowed = blen && body[blen - 1] == ' ' && strcmp(body, "-- ") &&
+				  l[1] && quote_depth(l[1]) == depth;
+		g_string_append_len(out, body, flowed && delsp ? blen - 1 : blen);
+		joining = flowed;
+		if (!flowed && l[1])
+			g_string_append_c(out, '\n');
+	}
+	return g_string_free(out, FALSE);
+}
+
 /* ---- quoted history ---- */
 
 static GRegex *compiled(GRegex **slot, const char *pattern)

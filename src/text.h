@@ -26,6 +26,10 @@ char *text_tidy(char *text);
  * ("- ", "* ") is indented under its text. Words longer than WIDTH stay whole. */
 char *text_wrap(const char *text, gsize width);
 
+/* Undoes format=flowed (RFC 3676): a line ending in a space continues on the next line
+ * of the same quote depth; with DELSP the space itself goes. Returns new text. */
+char *text_unflow(const char *text, gboolean delsp);
+
 /* Where the quoted history of a reply starts in TEXT (its length when there is none):
  * an attribution ("On ... wrote:", "Am ... schrieb:", ...), an "Original Message"
  * separator, an Outlook header block (From:/Sent:/To:), or '>' lines with no answers

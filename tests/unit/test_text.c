@@ -105,8 +105,23 @@ static void test_quotes(void)
 	g_assert_cmpuint(text_quote_start(normal), ==, strlen(normal));
 }
 
+static void test_unflow(void)
+{
+	g_autofree char *a = text_unflow("Hello, this is \nflowed text.\n\nNew para.", FALSE);
+	g_assert_cmpstr(a, ==, "Hello, this is flowed text.\n\nNew para.");
+	g_autofree char *b = text_unflow("in three \nchildren's centres", TRUE);
+	g_assert_cmpstr(b, ==, "in threechildren's centres");
+	g_autofree char *c = text_unflow("> quoted \n> more\nreply", FALSE);
+	g_assert_cmpstr(c, ==, "> quoted more\nreply");
+	g_autofree char *d = text_unflow("Sig below\n-- \nJane", FALSE);
+	g_assert_cmpstr(d, ==, "Sig below\n-- \nJane");
+	g_autofree char *e = text_unflow(" From the stuffed line", FALSE);
+	g_assert_cmpstr(e, ==, "From the stuffed line");
+}
+
 void add_text_tests(void)
 {
+	g_test_add_func("/text/unflow", test_unflow);
 	g_test_add_func("/text/quotes", test_quotes);
 	g_test_add_func("/text/charsets", test_charsets);
 	g_test_add_func("/text/html", test_html);
