@@ -43,7 +43,7 @@ build/.deps: tests/install-deps.sh
 	@mkdir -p build && touch $@
 
 build/.test-deps: tests/install-deps.sh
-	@tests/install-deps.sh --test
+	@tests/install-deps.sh --test --fuzz
 	@mkdir -p build && touch $@
 
 deps: build/.deps
@@ -72,8 +72,29 @@ build/check/unit: $(CHECK_LIB_OBJS) $(UNIT_SRCS) $(HDRS)
 	$(Q)$(CC) $(BASE_CFLAGS) -O1 -g $(SAN) -DOVERTURE_TEST_HOOKS $(PKG_CFLAGS) -Isrc \
 		-o $@ $(UNIT_SRCS) $(CHECK_LIB_OBJS) $(PKG_LIBS)
 
-check: build/.test-deps overture build/check/overture build/check/unit
+check: build/.test-deps overture build/check/overture build/check/unit build/fuzz/fuzz_mail
 	@tests/run
+	@FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/fuzz/run
+
+# The fuzz target: clang, libFuzzer, ASan and UBSan, over parse -> classify -> extract.
+#   make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 300
+CHECK_FUZZ_SECONDS ?= 30
+FUZZ_SRCS = $(filter-out src/cli.c src/daemon.c,$(LIB_SRCS))
+
+build/.fuzz-deps: tests/install-deps.sh
+	@tests/install-deps.sh --fuzz
+	@mkdir -p build && touch $@
+
+build/fuzz/fuzz_mail: build/.deps build/.fuzz-deps $(FUZZ_SRCS) $(HDRS) tests/fuzz/fuzz_mail.c
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	$(Q)clang -std=c17 -D_GNU_SOURCE -DOVERTURE_DATADIR='"$(DATADIR)"' -g -O1 \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$(PKG_CFLAGS) -Isrc -o $@ tests/fuzz/fuzz_mail.c $(FUZZ_SRCS) $(PKG_LIBS)
+
+fuzz: build/fuzz/fuzz_mail
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
 
 demo: build/.test-deps overture
 	@tests/demo.sh

@@ -292,6 +292,12 @@ char *text_from_html(const char *html, gsize len)
 {
 	if (!html || !len)
 		return g_strdup("");
+	g_autofree char *valid = NULL;
+	if (!g_utf8_validate(html, len, NULL)) {
+		valid = text_to_utf8(html, len, NULL);
+		html = valid;
+		len = strlen(valid);
+	}
 	int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 		      HTML_PARSE_NONET;
 	htmlDocPtr doc = htmlReadMemory(html, (int)MIN(len, (gsize)G_MAXINT), NULL, "UTF-8",
@@ -302,6 +308,11 @@ char *text_from_html(const char *html, gsize len)
 	render_children(&o, (const xmlNode *)doc);
 	xmlFreeDoc(doc);
 	char *text = g_string_free(o.text, FALSE);
+	if (!g_utf8_validate(text, -1, NULL)) { /* libxml2 recovering from odd input */
+		char *made = g_utf8_make_valid(text, -1);
+		g_free(text);
+		text = made;
+	}
 	return text_tidy(g_strstrip(text));
 }
 
