@@ -17,6 +17,10 @@
 static const char *const ack_placeholders[] = {
 	"reference", "hub_name", "hub_address", "contact_name", "organisation",
 	"applicant_email", "their_subject", "functions", NULL};
+static const char *const notify_placeholders[] = {
+	"reference", "hub_name", "hub_address", "contact_name", "organisation",
+	"applicant_email", "their_subject", "functions", "excerpt", "org_type", "phone", NULL};
+static const char *const digest_placeholders[] = {"hub_name", "count", "leads", "date", NULL};
 
 void templates_free(struct templates *t)
 {
@@ -25,6 +29,10 @@ void templates_free(struct templates *t)
 	g_free(t->ack_subject);
 	g_free(t->ack_txt);
 	g_free(t->ack_html);
+	g_free(t->notify_subject);
+	g_free(t->notify_txt);
+	g_free(t->digest_subject);
+	g_free(t->digest_txt);
 	g_free(t);
 }
 
@@ -50,10 +58,10 @@ static char *read_template(const char *dir, const char *name, GError **error)
 }
 
 static gboolean check_template(const char *dir, const char *name, const char *text,
-			       GError **error)
+			       const char *const *placeholders, GError **error)
 {
 	g_autoptr(GHashTable) sample = g_hash_table_new(g_str_hash, g_str_equal);
-	for (const char *const *p = ack_placeholders; *p; p++)
+	for (const char *const *p = placeholders; *p; p++)
 		g_hash_table_insert(sample, (char *)*p, (char *)"x");
 	GError *local = NULL;
 	g_autofree char *out = template_render(text, sample, TEMPLATE_PLAIN, &local);
@@ -66,16 +74,26 @@ static gboolean check_template(const char *dir, const char *name, const char *te
 	return TRUE;
 }
 
-struct templates *templates_load(const char *dir, GError **error)
+/* Reads DIR/NAME into *OUT and checks it against PLACEHOLDERS. */
+static gboolean load_one(const char *dir, const char *name, const char *const *placeholders,
+			 char **out, GError **error)
+{
+	*out = read_template(dir, name, error);
+	return *out && check_template(dir, name, *out, placeholders, error);
+}
+
+struct templates *templates_load(const char *dir, gboolean notifications, GError **error)
 {
 	g_autoptr(OvTemplates) t = g_new0(struct templates, 1);
-	if (!(t->ack_subject = read_template(dir, "ack.subject", error)) ||
-	    !(t->ack_txt = read_template(dir, "ack.txt", error)) ||
-	    !(t->ack_html = read_template(dir, "ack.html", error)))
+	if (!load_one(dir, "ack.subject", ack_placeholders, &t->ack_subject, error) ||
+	    !load_one(dir, "ack.txt", ack_placeholders, &t->ack_txt, error) ||
+	    !load_one(dir, "ack.html", ack_placeholders, &t->ack_html, error))
 		return NULL;
-	if (!check_template(dir, "ack.subject", t->ack_subject, error) ||
-	    !check_template(dir, "ack.txt", t->ack_txt, error) ||
-	    !check_template(dir, "ack.html", t->ack_html, error))
+	if (notifications &&
+	    (!load_one(dir, "notify.subject", notify_placeholders, &t->notify_subject, error) ||
+	     !load_one(dir, "notify.txt", notify_placeholders, &t->notify_txt, error) ||
+	     !load_one(dir, "digest.subject", digest_placeholders, &t->digest_subject, error) ||
+	     !load_one(dir, "digest.txt", digest_placeholders, &t->digest_txt, error)))
 		return NULL;
 	return g_steal_pointer(&t);
 }
@@ -159,6 +177,79 @@ static GBytes *message_bytes(GMimeMessage *msg)
 	return bytes;
 }
 
+/* What one outgoing mail says; compose_message() builds it. */
+struct message_spec {
+	const char *to_name;
+	const char *to_addr;
+	const char *reply_to_name; /* NULL: no Reply-To */
+	const char *reply_to_addr;
+	const char *subject;
+	const char *text;
+	const char *html;	   /* NULL: text/plain only */
+	const struct mail *answering; /* threads under this mail, or NULL */
+	const char *auto_submitted;   /* auto-replied for acks, auto-generated for the rest */
+};
+
+static GMimeObject *body_of(const struct message_spec *m)
+{
+	GMimeTextPart *plain = utf8_part("plain", m->text);
+	if (!m->html)
+		return GMIME_OBJECT(plain);
+	GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+	GMimeTextPart *rich = utf8_part("html", m->html);
+	g_mime_multipart_add(alt, GMIME_OBJECT(plain));
+	g_mime_multipart_add(alt, GMIME_OBJECT(rich));
+	g_object_unref(plain);
+	g_object_unref(rich);
+	return GMIME_OBJECT(alt);
+}
+
+static struct outgoing *compose_message(const struct config *cfg, const struct message_spec *m)
+{
+	g_autoptr(OvOutgoing) out = g_new0(struct outgoing, 1);
+	out->subject = header_clean(m->subject, 250);
+	out->recipient = g_strdup(m->to_addr);
+	out->envelope_from = g_strdup(cfg->smtp.null_sender ? "" : cfg->hub.address);
+	out->message_id = ids_new_message_id(cfg->hub.domain);
+
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	g_autofree char *to_name = header_clean(m->to_name ? m->to_name : "", 100);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, cfg->smtp.from_name,
+				   cfg->smtp.from_address);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, to_name, out->recipient);
+	if (m->reply_to_addr) {
+		g_autofree char *name = header_clean(m->reply_to_name ? m->reply_to_name : "", 100);
+		g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, name, m->reply_to_addr);
+	}
+	g_mime_message_set_subject(msg, out->subject, "utf-8");
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_mime_message_set_date(msg, now);
+	g_mime_message_set_message_id(msg, out->message_id);
+	if (m->answering && m->answering->message_id) {
+		g_autofree char *irt = g_strdup_printf("<%s>", m->answering->message_id);
+		g_autofree char *clean = header_clean(irt, 0);
+		g_autofree char *refs = references_value(m->answering);
+		g_mime_object_set_header(GMIME_OBJECT(msg), "In-Reply-To", clean, NULL);
+		g_mime_object_set_header(GMIME_OBJECT(msg), "References", refs, NULL);
+	}
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", m->auto_submitted, NULL);
+	g_mime_object_set_header(GMIME_OBJECT(msg), "X-Auto-Response-Suppress", "All", NULL);
+	GMimeObject *body = body_of(m);
+	g_mime_message_set_mime_part(msg, body);
+	g_object_unref(body);
+	out->bytes = message_bytes(msg);
+	g_object_unref(msg);
+	return g_steal_pointer(&out);
+}
+
+/* SUBJECT with [REF] in it (added at the end when the template left it out). */
+static char *subject_with_ref(const char *subject, const char *ref)
+{
+	g_autofree char *tag = g_strdup_printf("[%s]", ref);
+	g_autofree char *clean = header_clean(subject, 250);
+	return strstr(clean, tag) ? g_strdup(clean) : g_strdup_printf("%s %s", clean, tag);
+}
+
 struct outgoing *compose_ack(const struct config *cfg, const struct templates *t, const char *ref,
 			     const struct lead_fields *fields, const struct mail *incoming,
 			     GError **error)
@@ -170,45 +261,52 @@ struct outgoing *compose_ack(const struct config *cfg, const struct templates *t
 	g_autofree char *html = text ? template_render(t->ack_html, values, TEMPLATE_HTML, error) : NULL;
 	if (!html)
 		return NULL;
+	g_autofree char *full_subject = subject_with_ref(subject, ref);
+	struct message_spec m = {.to_name = fields->contact_name, .to_addr = fields->applicant_email,
+				 .subject = full_subject, .text = text, .html = html,
+				 .answering = incoming, .auto_submitted = "auto-replied"};
+	return compose_message(cfg, &m);
+}
 
-	g_autoptr(OvOutgoing) out = g_new0(struct outgoing, 1);
-	g_autofree char *tag = g_strdup_printf("[%s]", ref);
-	g_autofree char *clean_subject = header_clean(subject, 250);
-	out->subject = strstr(clean_subject, tag) ? g_strdup(clean_subject)
-						  : g_strdup_printf("%s %s", clean_subject, tag);
-	out->recipient = g_strdup(fields->applicant_email);
-	out->envelope_from = g_strdup(cfg->smtp.null_sender ? "" : cfg->hub.address);
-	out->message_id = ids_new_message_id(cfg->hub.domain);
+struct outgoing *compose_notification(const struct config *cfg, const struct templates *t,
+				      const char *ref, const struct lead_fields *fields,
+				      const struct mail *incoming, GError **error)
+{
+	g_autoptr(GHashTable) values = compose_ack_values(cfg, ref, fields, incoming);
+	const char *body = incoming && incoming->text ? incoming->text : "";
+	g_autofree char *excerpt = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 1200));
+	g_hash_table_replace(values, g_strdup("excerpt"), g_strdup(excerpt));
+	g_hash_table_replace(values, g_strdup("org_type"), g_strdup(fields->org_type ? fields->org_type : ""));
+	g_hash_table_replace(values, g_strdup("phone"), g_strdup(fields->phone ? fields->phone : ""));
+	g_autofree char *subject = template_render(t->notify_subject, values, TEMPLATE_PLAIN, error);
+	g_autofree char *raw_text = subject ? template_render(t->notify_txt, values, TEMPLATE_PLAIN, error) : NULL;
+	g_autofree char *text = raw_text ? text_wrap(raw_text, TEXT_WIDTH) : NULL;
+	if (!text)
+		return NULL;
+	g_autofree char *full_subject = subject_with_ref(subject, ref);
+	/* A coordinator's reply goes to the partner, and carries the reference. */
+	struct message_spec m = {.to_addr = cfg->notify.to,
+				 .reply_to_name = fields->contact_name,
+				 .reply_to_addr = fields->applicant_email,
+				 .subject = full_subject, .text = text,
+				 .auto_submitted = "auto-generated"};
+	return compose_message(cfg, &m);
+}
 
-	GMimeMessage *msg = g_mime_message_new(TRUE);
-	g_autofree char *to_name = header_clean(fields->contact_name ? fields->contact_name : "", 100);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, cfg->smtp.from_name,
-				   cfg->smtp.from_address);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, to_name, out->recipient);
-	g_mime_message_set_subject(msg, out->subject, "utf-8");
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_mime_message_set_date(msg, now);
-	g_mime_message_set_message_id(msg, out->message_id);
-	if (incoming && incoming->message_id) {
-		g_autofree char *irt = g_strdup_printf("<%s>", incoming->message_id);
-		g_autofree char *clean = header_clean(irt, 0);
-		g_autofree char *refs = references_value(incoming);
-		g_mime_object_set_header(GMIME_OBJECT(msg), "In-Reply-To", clean, NULL);
-		g_mime_object_set_header(GMIME_OBJECT(msg), "References", refs, NULL);
-	}
-	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-replied", NULL);
-	g_mime_object_set_header(GMIME_OBJECT(msg), "X-Auto-Response-Suppress", "All", NULL);
-
-	GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
-	GMimeTextPart *plain = utf8_part("plain", text);
-	GMimeTextPart *rich = utf8_part("html", html);
-	g_mime_multipart_add(alt, GMIME_OBJECT(plain));
-	g_mime_multipart_add(alt, GMIME_OBJECT(rich));
-	g_object_unref(plain);
-	g_object_unref(rich);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(alt));
-	g_object_unref(alt);
-	out->bytes = message_bytes(msg);
-	g_object_unref(msg);
-	return g_steal_pointer(&out);
+struct outgoing *compose_digest(const struct config *cfg, const struct templates *t,
+				const char *list, guint count, GError **error)
+{
+	g_autoptr(GHashTable) values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GDateTime) now = g_date_time_new_now_local();
+	g_hash_table_insert(values, g_strdup("hub_name"), g_strdup(cfg->hub.name));
+	g_hash_table_insert(values, g_strdup("count"), g_strdup_printf("%u", count));
+	g_hash_table_insert(values, g_strdup("leads"), g_strdup(list));
+	g_hash_table_insert(values, g_strdup("date"), g_date_time_format(now, "%A %e %B %Y"));
+	g_autofree char *subject = template_render(t->digest_subject, values, TEMPLATE_PLAIN, error);
+	g_autofree char *text = subject ? template_render(t->digest_txt, values, TEMPLATE_PLAIN, error) : NULL;
+	if (!text)
+		return NULL;
+	struct message_spec m = {.to_addr = cfg->notify.to, .subject = subject, .text = text,
+				 .auto_submitted = "auto-generated"};
+	return compose_message(cfg, &m);
 }

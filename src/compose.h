@@ -22,11 +22,16 @@ struct templates {
 	char *ack_subject;
 	char *ack_txt;
 	char *ack_html;
+	char *notify_subject; /* the coordinators' notice of a new lead */
+	char *notify_txt;
+	char *digest_subject; /* the coordinators' daily digest */
+	char *digest_txt;
 };
 
-/* Reads ack.subject, ack.txt and ack.html from DIR and renders each with sample values,
- * so an unknown placeholder is reported now, naming the file. */
-struct templates *templates_load(const char *dir, GError **error);
+/* Reads ack.subject, ack.txt and ack.html from DIR (and, with NOTIFICATIONS, notify.*
+ * and digest.*) and renders each with sample values, so an unknown placeholder is
+ * reported now, naming the file. */
+struct templates *templates_load(const char *dir, gboolean notifications, GError **error);
 void templates_free(struct templates *t);
 typedef struct templates OvTemplates;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvTemplates, templates_free)
@@ -39,6 +44,16 @@ GHashTable *compose_ack_values(const struct config *cfg, const char *ref,
 struct outgoing *compose_ack(const struct config *cfg, const struct templates *t, const char *ref,
 			     const struct lead_fields *fields, const struct mail *incoming,
 			     GError **error);
+
+/* The coordinators' notice of new lead REF: to [notify] to, Reply-To the applicant (a
+ * coordinator's reply goes to the partner), the reference in the subject. */
+struct outgoing *compose_notification(const struct config *cfg, const struct templates *t,
+				      const char *ref, const struct lead_fields *fields,
+				      const struct mail *incoming, GError **error);
+
+/* The daily digest of COUNT new leads, LIST one line per lead. */
+struct outgoing *compose_digest(const struct config *cfg, const struct templates *t,
+				const char *list, guint count, GError **error);
 
 void outgoing_free(struct outgoing *o);
 typedef struct outgoing OvOutgoing;

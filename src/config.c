@@ -24,7 +24,7 @@ static const char *const known_keys[] = {
 	"store.spool",		"store.max_attachment_size", "ack.templates",
 	"ack.min_interval",	"ack.max_age",	      "ack.max_open_leads",
 	"ack.trusted_authserv_ids", "ack.trusted_forms", "notify.to",
-	"notify.mode",		NULL,
+	"notify.mode",		"notify.digest_every", NULL,
 };
 
 struct reader {
@@ -447,7 +447,7 @@ static gboolean load_notify(const struct reader *r, struct config_notify *notify
 		notify->mode = NOTIFY_DIGEST;
 	else
 		return fail(r, error, "notify", "mode", "\"%s\" is not each or digest", mode);
-	return TRUE;
+	return get_duration(r, "notify", "digest_every", "1d", &notify->digest_every, error);
 }
 
 struct config *config_load(const char *file, enum config_needs needs, GError **error)

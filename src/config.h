@@ -69,6 +69,7 @@ struct config_ack {
 struct config_notify {
 	char *to; /* NULL: no notifications */
 	enum notify_mode mode;
+	gint64 digest_every; /* seconds between digests */
 };
 
 struct config {

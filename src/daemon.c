@@ -6,6 +6,7 @@
 #include "error.h"
 #include "intake.h"
 #include "log.h"
+#include "notify.h"
 #include "outbox.h"
 #include "store.h"
 
@@ -130,6 +131,10 @@ static GError *cycle(struct store *st, const struct config *cfg, const struct te
 	GError *intake_error = NULL;
 	g_autoptr(GError) send_error = NULL;
 	intake_run(st, cfg, tmpl, &stop_requested, &in, &intake_error);
+	if (!notify_digest_if_due(st, cfg, tmpl, &send_error)) {
+		log_err("digest: %s", send_error->message);
+		g_clear_error(&send_error);
+	}
 	if (!outbox_send_due(st, cfg, &out, &send_error))
 		log_err("outbox: %s", send_error->message);
 	report_pass(&in, &out);
@@ -240,7 +245,7 @@ static int dry_run(const struct config *cfg, const struct templates *tmpl)
 int daemon_run(const struct config *cfg, const struct run_options *opts)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(OvTemplates) tmpl = templates_load(cfg->ack.templates, &error);
+	g_autoptr(OvTemplates) tmpl = templates_load(cfg->ack.templates, cfg->notify.to != NULL, &error);
 	g_autoptr(OvStore) st = tmpl && !opts->dry_run ? store_open(cfg->store.path, &error) : NULL;
 	if (!tmpl || (!st && !opts->dry_run)) {
 		log_err("%s", error->message);

@@ -36,5 +36,7 @@ void lead_fields_clear(struct lead_fields *f)
 	g_clear_pointer(&f->postcode, g_free);
 	g_clear_pointer(&f->area, g_free);
 	g_clear_pointer(&f->functions, g_free);
+	g_clear_pointer(&f->org_key, g_free);
+	g_clear_pointer(&f->domain, g_free);
 	g_clear_pointer(&f->provenance, g_hash_table_unref);
 }

@@ -21,6 +21,8 @@ struct lead_fields {
 	char *functions; /* comma-separated, in the order of the National Plan */
 	gboolean is_partnership_enquiry;
 	gboolean out_of_area;
+	char *org_key; /* the organisation's name normalised, to find the same one again */
+	char *domain;  /* the applicant's mail domain, unless a webmail provider's */
 	GHashTable *provenance; /* field name -> where it came from */
 };
 

@@ -13,6 +13,7 @@
 #include "imap.h"
 #include "log.h"
 #include "mime.h"
+#include "notify.h"
 #include "spool.h"
 #include "testhook.h"
 
@@ -294,10 +295,12 @@ static gboolean file_in_transaction(struct intake *in, const struct filing *f, s
 				    GError **error)
 {
 	g_autofree char *new_id = NULL;
-	if (p->new_lead &&
-	    !store_insert_lead(in->st, in->cfg->hub.reference_prefix, f->fields, p->status,
-			       f->mail ? f->mail->subject : "", p->quarantine_reason, &new_id,
-			       &p->lead_ref, error))
+	struct new_lead n = {.status = p->status,
+			     .subject = f->mail ? f->mail->subject : "",
+			     .quarantine_reason = p->quarantine_reason,
+			     .ack_decision = p->decision};
+	if (p->new_lead && !store_insert_lead(in->st, in->cfg->hub.reference_prefix, f->fields, &n,
+					      &new_id, &p->lead_ref, error))
 		return FALSE;
 	const char *lead_id = new_id ? new_id : p->lead_id;
 	struct message_row row = {
@@ -318,6 +321,9 @@ static gboolean file_in_transaction(struct intake *in, const struct filing *f, s
 			return FALSE;
 		in->report->acks++;
 	}
+	if (p->new_lead && !notify_new_lead(in->st, in->cfg, in->tmpl, lead_id, p->lead_ref,
+					    f->fields, f->mail, error))
+		return FALSE;
 	if (lead_id) {
 		const char *action = p->new_lead ? "filed" : "mail added";
 		g_autofree char *detail = g_strdup_printf("%s from %s (UID %" G_GINT64_FORMAT "): %s",
@@ -330,6 +336,8 @@ static gboolean file_in_transaction(struct intake *in, const struct filing *f, s
 			return FALSE;
 	}
 	if (!record_delivery_news(in, p, lead_id, error))
+		return FALSE;
+	if (lead_id && !store_index_lead(in->st, lead_id, error))
 		return FALSE;
 	return store_advance_mailbox(in->st, in->mailbox, in->uidvalidity, f->meta->uid, error);
 }
@@ -793,10 +801,12 @@ static gboolean refile(struct intake *in, const struct lead *lead, const struct 
 						  p->decision);
 	if (!store_begin(in->st, error))
 		return FALSE;
-	gboolean ok = store_requalify_lead(in->st, lead->id, &a->fields, "new", a->mail->subject,
-					   error) &&
+	struct new_lead n = {.status = "new", .subject = a->mail->subject,
+			     .ack_decision = p->decision};
+	gboolean ok = store_requalify_lead(in->st, lead->id, &a->fields, &n, error) &&
 		      store_refile_message(in->st, q->message_row, &row, error) &&
-		      store_add_event(in->st, lead->id, "overture", "reprocessed", detail, error);
+		      store_add_event(in->st, lead->id, "overture", "reprocessed", detail, error) &&
+		      store_index_lead(in->st, lead->id, error);
 	if (ok && p->acknowledge) {
 		g_autoptr(OvOutgoing) ack =
 			compose_ack(in->cfg, in->tmpl, lead->ref, &a->fields, a->mail, error);

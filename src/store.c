@@ -35,10 +35,20 @@ static const char *const migrations[] = {
 	" out_of_area INTEGER NOT NULL DEFAULT 0,"
 	" provenance TEXT NOT NULL DEFAULT '{}', corrected TEXT NOT NULL DEFAULT '',"
 	" assigned_to TEXT, subject TEXT NOT NULL DEFAULT '', quarantine_reason TEXT,"
+	" ack_decision TEXT, message_count INTEGER NOT NULL DEFAULT 0, last_mail_at INTEGER,"
+	" org_key TEXT, domain TEXT,"
 	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, read_at INTEGER,"
 	" UNIQUE (year, seq));"
-	"CREATE INDEX leads_created ON leads (created_at DESC);"
+	"CREATE INDEX leads_created ON leads (created_at DESC, seq DESC);"
+	"CREATE INDEX leads_status ON leads (status, created_at DESC);"
 	"CREATE INDEX leads_applicant ON leads (applicant_email);"
+	"CREATE INDEX leads_org_key ON leads (org_key);"
+	"CREATE INDEX leads_domain ON leads (domain);"
+	/* Search: one row per lead (rowid = leads.rowid), its words folded to lower-case
+	 * ASCII by the program so that "lukasz" finds Łukasz (see store_index_lead). */
+	"CREATE VIRTUAL TABLE lead_search USING fts5 (body,"
+	" tokenize = 'unicode61 remove_diacritics 2');"
+	"CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT);"
 	"CREATE TABLE messages ("
 	" id TEXT PRIMARY KEY, lead_id TEXT REFERENCES leads (id),"
 	" kind TEXT NOT NULL, message_id TEXT, fingerprint TEXT UNIQUE,"
@@ -338,6 +348,7 @@ void store_unlock(struct store *st, const char *name)
 
 /* ---- intake ---- */
 
+/* The integer in the first column of the one row S gives (a count, a rowid). */
 static gboolean count_rows(struct store *st, sqlite3_stmt *s, gint64 *count, GError **error)
 {
 	if (!s)
@@ -345,6 +356,8 @@ static gboolean count_rows(struct store *st, sqlite3_stmt *s, gint64 *count, GEr
 	int rc = step(st, s, error);
 	*count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		g_set_error(error, OV_ERROR, OV_ERROR_NOT_FOUND, "database %s: no such row", st->path);
 	return rc == SQLITE_ROW;
 }
 
@@ -558,8 +571,7 @@ static char *provenance_json(GHashTable *provenance)
 }
 
 gboolean store_insert_lead(struct store *st, const char *prefix, const struct lead_fields *f,
-			   const char *status, const char *subject, const char *quarantine_reason,
-			   char **id, char **ref, GError **error)
+			   const struct new_lead *n, char **id, char **ref, GError **error)
 {
 	gint64 now = now_seconds();
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(now);
@@ -580,12 +592,13 @@ gboolean store_insert_lead(struct store *st, const char *prefix, const struct le
 		  "INSERT INTO leads (id, ref, year, seq, status, applicant_email, contact_name,"
 		  " organisation, org_type, phone, website, postcode, area, functions,"
 		  " is_partnership_enquiry, out_of_area, provenance, subject, quarantine_reason,"
-		  " created_at, updated_at)"
-		  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		  "ssdissssssssssddsssii", new_id, new_ref, year, seq, status, f->applicant_email,
-		  f->contact_name, f->organisation, f->org_type, f->phone, f->website,
-		  f->postcode, f->area, f->functions, (int)f->is_partnership_enquiry,
-		  (int)f->out_of_area, prov, subject, quarantine_reason, now, now))
+		  " ack_decision, org_key, domain, created_at, updated_at)"
+		  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		  "ssdissssssssssddssssssii", new_id, new_ref, year, seq, n->status,
+		  f->applicant_email, f->contact_name, f->organisation, f->org_type, f->phone,
+		  f->website, f->postcode, f->area, f->functions, (int)f->is_partnership_enquiry,
+		  (int)f->out_of_area, prov, n->subject, n->quarantine_reason, n->ack_decision,
+		  f->org_key, f->domain, now, now))
 		return FALSE;
 	*id = g_steal_pointer(&new_id);
 	*ref = g_steal_pointer(&new_ref);
@@ -641,6 +654,11 @@ gboolean store_insert_message(struct store *st, const struct message_row *m, cha
 		  now_seconds()))
 		return FALSE;
 	if (!insert_attachments(st, new_id, mail, error))
+		return FALSE;
+	if (m->lead_id &&
+	    !exec(st, error,
+		  "UPDATE leads SET message_count = message_count + 1, last_mail_at = ? WHERE id = ?",
+		  "is", now_seconds(), m->lead_id))
 		return FALSE;
 	if (id)
 		*id = g_steal_pointer(&new_id);
@@ -703,18 +721,19 @@ gboolean store_refile_message(struct store *st, const char *id, const struct mes
 }
 
 gboolean store_requalify_lead(struct store *st, const char *lead_id, const struct lead_fields *f,
-			      const char *status, const char *subject, GError **error)
+			      const struct new_lead *n, GError **error)
 {
 	g_autofree char *prov = provenance_json(f->provenance);
 	return exec(st, error,
 		    "UPDATE leads SET status = ?, applicant_email = ?, contact_name = ?,"
 		    " organisation = ?, org_type = ?, phone = ?, website = ?, postcode = ?, area = ?,"
 		    " functions = ?, is_partnership_enquiry = ?, out_of_area = ?, provenance = ?,"
-		    " subject = ?, quarantine_reason = NULL, updated_at = ? WHERE id = ?",
-		    "ssssssssssddssis", status, f->applicant_email, f->contact_name, f->organisation,
-		    f->org_type, f->phone, f->website, f->postcode, f->area, f->functions,
-		    (int)f->is_partnership_enquiry, (int)f->out_of_area, prov, subject,
-		    now_seconds(), lead_id);
+		    " subject = ?, quarantine_reason = NULL, ack_decision = ?, org_key = ?,"
+		    " domain = ?, updated_at = ? WHERE id = ?",
+		    "ssssssssssddsssssis", n->status, f->applicant_email, f->contact_name,
+		    f->organisation, f->org_type, f->phone, f->website, f->postcode, f->area,
+		    f->functions, (int)f->is_partnership_enquiry, (int)f->out_of_area, prov,
+		    n->subject, n->ack_decision, f->org_key, f->domain, now_seconds(), lead_id);
 }
 
 gboolean store_set_quarantine_reason(struct store *st, const char *lead_id, const char *reason,
@@ -981,6 +1000,7 @@ void lead_free(gpointer p)
 	g_free(l->subject);
 	g_free(l->quarantine_reason);
 	g_free(l->ack_decision);
+	g_free(l->corrected);
 	g_free(l);
 }
 
@@ -988,10 +1008,8 @@ void lead_free(gpointer p)
 	"l.id, l.ref, l.status, l.unread, l.undeliverable, l.applicant_email, l.contact_name,"  \
 	" l.organisation, l.org_type, l.phone, l.website, l.postcode, l.area, l.functions,"     \
 	" l.is_partnership_enquiry, l.out_of_area, l.provenance, l.assigned_to, l.subject,"     \
-	" l.quarantine_reason, l.created_at, l.updated_at,"                                     \
-	" (SELECT decision FROM messages m WHERE m.lead_id = l.id ORDER BY m.filed_at, m.rowid" \
-	"  LIMIT 1),"                                                                           \
-	" (SELECT count(*) FROM messages m WHERE m.lead_id = l.id)"
+	" l.quarantine_reason, l.created_at, l.updated_at, l.ack_decision, l.message_count,"    \
+	" l.corrected, l.last_mail_at, l.read_at"
 
 static struct lead *read_lead(sqlite3_stmt *s)
 {
@@ -1021,16 +1039,143 @@ static struct lead *read_lead(sqlite3_stmt *s)
 	l->updated_at = sqlite3_column_int64(s, c++);
 	l->ack_decision = col_text(s, c++);
 	l->message_count = sqlite3_column_int64(s, c++);
+	l->corrected = col_text(s, c++);
+	l->last_mail_at = sqlite3_column_int64(s, c++);
+	l->read_at = sqlite3_column_int64(s, c++);
 	return l;
+}
+
+/* SQL text built from fixed fragments, with the values to bind in order. */
+struct sql {
+	GString *text;
+	GPtrArray *values; /* struct sql_value * */
+};
+
+struct sql_value {
+	gboolean is_int;
+	gint64 i;
+	char *s;
+};
+
+static void sql_value_free(gpointer p)
+{
+	struct sql_value *v = p;
+	g_free(v->s);
+	g_free(v);
+}
+
+static void sql_init(struct sql *q, const char *start)
+{
+	q->text = g_string_new(start);
+	q->values = g_ptr_array_new_with_free_func(sql_value_free);
+}
+
+static void sql_clear(struct sql *q)
+{
+	g_string_free(q->text, TRUE);
+	g_ptr_array_unref(q->values);
+}
+
+static void sql_text(struct sql *q, const char *fragment, const char *value)
+{
+	struct sql_value *v = g_new0(struct sql_value, 1);
+	v->s = g_strdup(value);
+	g_ptr_array_add(q->values, v);
+	g_string_append(q->text, fragment);
+}
+
+static void sql_int(struct sql *q, const char *fragment, gint64 value)
+{
+	struct sql_value *v = g_new0(struct sql_value, 1);
+	v->is_int = TRUE;
+	v->i = value;
+	g_ptr_array_add(q->values, v);
+	g_string_append(q->text, fragment);
+}
+
+static sqlite3_stmt *sql_prepare(struct store *st, const struct sql *q, GError **error)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, q->text->str, -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, error, "prepare");
+		return NULL;
+	}
+	for (guint i = 0; i < q->values->len; i++) {
+		const struct sql_value *v = q->values->pdata[i];
+		int rc = v->is_int ? sqlite3_bind_int64(s, i + 1, v->i)
+				   : sqlite3_bind_text(s, i + 1, v->s, -1, SQLITE_TRANSIENT);
+		if (rc != SQLITE_OK) {
+			db_fail(st, error, "bind");
+			sqlite3_finalize(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+char *store_fold(const char *text)
+{
+	if (!text)
+		return g_strdup("");
+	g_autofree char *ascii = g_str_to_ascii(text, "C");
+	return g_ascii_strdown(ascii, -1);
+}
+
+/* A safe FTS5 query from what a coordinator typed: every word must appear (as a prefix),
+ * each quoted, so no FTS syntax from the user reaches SQLite. */
+static char *fts_query(const char *search)
+{
+	g_autofree char *folded = store_fold(search);
+	GString *q = g_string_new(NULL);
+	g_auto(GStrv) words = g_regex_split_simple("[^a-z0-9]+", folded, 0, 0);
+	for (char **w = words; *w; w++)
+		if (**w)
+			g_string_append_printf(q, "%s\"%s\"*", q->len ? " " : "", *w);
+	return g_string_free(q, FALSE);
+}
+
+/* The WHERE part of a lead query for FILTER. */
+static void add_filter(struct sql *q, const struct lead_filter *f)
+{
+	if (f && f->search) {
+		g_autofree char *match = fts_query(f->search);
+		sql_text(q, " JOIN lead_search ON lead_search.rowid = l.rowid AND lead_search MATCH ?",
+			 *match ? match : "\"\"");
+	}
+	g_string_append(q->text, " WHERE 1");
+	if (!f)
+		return;
+	if (f->status)
+		sql_text(q, " AND l.status = ?", f->status);
+	if (f->since)
+		sql_int(q, " AND l.created_at >= ?", f->since);
+	if (f->org_type)
+		sql_text(q, " AND l.org_type = ?", f->org_type);
+	if (f->function)
+		sql_text(q, " AND (',' || coalesce(l.functions, '') || ',') LIKE '%,' || ? || ',%'",
+			 f->function);
+	if (f->assigned && !g_ascii_strcasecmp(f->assigned, "none"))
+		g_string_append(q->text, " AND l.assigned_to IS NULL");
+	else if (f->assigned)
+		sql_text(q, " AND l.assigned_to = ?", f->assigned);
+	if (f->unread)
+		g_string_append(q->text, " AND l.unread");
+	if (f->partnership_only)
+		g_string_append(q->text, " AND l.is_partnership_enquiry");
+	if (f->after_seqno)
+		sql_int(q, " AND l.rowid > ?", f->after_seqno);
 }
 
 GPtrArray *store_list_leads(struct store *st, const struct lead_filter *filter, GError **error)
 {
-	sqlite3_stmt *s = query(st, error,
-				"SELECT " LEAD_COLUMNS " FROM leads l"
-				" WHERE ?1 IS NULL OR l.status = ?1"
-				" ORDER BY l.created_at DESC, l.year DESC, l.seq DESC",
-				"s", filter ? filter->status : NULL);
+	struct sql q;
+	sql_init(&q, "SELECT " LEAD_COLUMNS " FROM leads l");
+	add_filter(&q, filter);
+	g_string_append(q.text, " ORDER BY l.created_at DESC, l.seq DESC");
+	if (filter && filter->limit > 0)
+		sql_int(&q, " LIMIT ?", filter->limit);
+	sqlite3_stmt *s = sql_prepare(st, &q, error);
+	sql_clear(&q);
 	if (!s)
 		return NULL;
 	GPtrArray *leads = g_ptr_array_new_with_free_func(lead_free);
@@ -1041,6 +1186,64 @@ GPtrArray *store_list_leads(struct store *st, const struct lead_filter *filter, 
 	if (rc == 0)
 		g_clear_pointer(&leads, g_ptr_array_unref);
 	return leads;
+}
+
+gboolean store_count_leads(struct store *st, const struct lead_filter *filter, gint64 *count,
+			   GError **error)
+{
+	struct sql q;
+	sql_init(&q, "SELECT count(*) FROM leads l");
+	add_filter(&q, filter);
+	sqlite3_stmt *s = sql_prepare(st, &q, error);
+	sql_clear(&q);
+	return count_rows(st, s, count, error);
+}
+
+/* Appends every column of every row of S to BODY. */
+static gboolean append_rows(struct store *st, sqlite3_stmt *s, GString *body, GError **error)
+{
+	if (!s)
+		return FALSE;
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW)
+		for (int c = 0; c < sqlite3_column_count(s); c++) {
+			const unsigned char *t = sqlite3_column_text(s, c);
+			if (t)
+				g_string_append_printf(body, "%s ", t);
+		}
+	sqlite3_finalize(s);
+	return rc != 0;
+}
+
+gboolean store_index_lead(struct store *st, const char *lead_id, GError **error)
+{
+	g_autoptr(GString) body = g_string_new(NULL);
+	gint64 rowid = 0;
+	if (!count_rows(st, query(st, error, "SELECT rowid FROM leads WHERE id = ?", "s", lead_id),
+			&rowid, error) ||
+	    !append_rows(st,
+			 query(st, error,
+			       "SELECT ref, subject, contact_name, organisation, applicant_email,"
+			       " phone, postcode, area FROM leads WHERE id = ?",
+			       "s", lead_id),
+			 body, error) ||
+	    !append_rows(st,
+			 query(st, error,
+			       "SELECT subject, from_name, from_addr, text, quoted FROM messages"
+			       " WHERE lead_id = ?",
+			       "s", lead_id),
+			 body, error) ||
+	    !append_rows(st,
+			 query(st, error,
+			       "SELECT a.filename, a.text FROM attachments a"
+			       " JOIN messages m ON m.id = a.message WHERE m.lead_id = ?",
+			       "s", lead_id),
+			 body, error))
+		return FALSE;
+	g_autofree char *folded = store_fold(body->str);
+	return exec(st, error, "DELETE FROM lead_search WHERE rowid = ?", "i", rowid) &&
+	       exec(st, error, "INSERT INTO lead_search (rowid, body) VALUES (?, ?)", "is", rowid,
+		    folded);
 }
 
 struct lead *store_get_lead(struct store *st, const char *ref, GError **error)
@@ -1182,6 +1385,189 @@ GPtrArray *store_lead_events(struct store *st, const char *lead_id, GError **err
 	if (rc == 0)
 		g_clear_pointer(&list, g_ptr_array_unref);
 	return list;
+}
+
+/* ---- coordinators' changes ---- */
+
+static gboolean in_transaction(struct store *st, GError **error)
+{
+	return sqlite3_get_autocommit(st->db) ? store_begin(st, error) : TRUE;
+}
+
+/* Commits what in_transaction began, or rolls it back when OK is FALSE. */
+static gboolean finish(struct store *st, gboolean began, gboolean ok, GError **error)
+{
+	if (!began)
+		return ok;
+	if (!ok) {
+		store_rollback(st);
+		return FALSE;
+	}
+	return store_commit(st, error);
+}
+
+/* The current text of COLUMN_SQL ("SELECT col FROM leads WHERE id = ?") for the history. */
+static char *current_value(struct store *st, const char *sql, const char *lead_id, GError **error)
+{
+	sqlite3_stmt *s = query(st, error, sql, "s", lead_id);
+	if (!s)
+		return NULL;
+	char *v = step(st, s, error) == SQLITE_ROW ? col_text(s, 0) : NULL;
+	sqlite3_finalize(s);
+	return v ? v : g_strdup("");
+}
+
+gboolean store_set_status(struct store *st, const char *lead_id, const char *status,
+			  const char *actor, GError **error)
+{
+	gboolean began = sqlite3_get_autocommit(st->db);
+	if (!in_transaction(st, error))
+		return FALSE;
+	g_autofree char *old = current_value(st, "SELECT status FROM leads WHERE id = ?", lead_id, error);
+	g_autofree char *detail = g_strdup_printf("%s -> %s", old ? old : "?", status);
+	gboolean ok = old &&
+		      exec(st, error, "UPDATE leads SET status = ?, updated_at = ? WHERE id = ?",
+			   "sis", status, now_seconds(), lead_id) &&
+		      store_add_event(st, lead_id, actor, "status", detail, error);
+	return finish(st, began, ok, error);
+}
+
+struct settable {
+	const char *field;
+	const char *select; /* its current value */
+	const char *update; /* ?1 value, ?2 field, ?3 actor, ?4 now, ?5 lead id */
+};
+
+#define SET_FIELD(field, column)                                                              \
+	{field, "SELECT " column " FROM leads WHERE id = ?",                                  \
+	 "UPDATE leads SET " column " = nullif(?1, ''),"                                        \
+	 " corrected = CASE WHEN instr(',' || corrected || ',', ',' || ?2 || ',') > 0"          \
+	 " THEN corrected WHEN corrected = '' THEN ?2 ELSE corrected || ',' || ?2 END,"          \
+	 " provenance = json_set(provenance, '$.' || ?2, 'coordinator: ' || ?3),"               \
+	 " updated_at = ?4 WHERE id = ?5"}
+
+static const struct settable settable[] = {
+	SET_FIELD("organisation", "organisation"), SET_FIELD("type", "org_type"),
+	SET_FIELD("contact", "contact_name"),	    SET_FIELD("email", "applicant_email"),
+	SET_FIELD("phone", "phone"),		    SET_FIELD("website", "website"),
+	SET_FIELD("postcode", "postcode"),	    SET_FIELD("area", "area"),
+	SET_FIELD("functions", "functions"),
+};
+
+const char *const store_settable_fields[] = {"organisation", "type",	 "contact",
+					     "email",	     "phone",	 "website",
+					     "postcode",     "area",	 "functions",
+					     NULL};
+
+gboolean store_set_field(struct store *st, const char *lead_id, const char *field,
+			 const char *value, const char *actor, GError **error)
+{
+	const struct settable *f = NULL;
+	for (gsize i = 0; i < G_N_ELEMENTS(settable); i++)
+		if (!strcmp(settable[i].field, field))
+			f = &settable[i];
+	if (!f) {
+		g_autofree char *all = g_strjoinv(", ", (char **)store_settable_fields);
+		g_set_error(error, OV_ERROR, OV_ERROR_INPUT,
+			    "'%s' cannot be set; the fields are: status, %s", field, all);
+		return FALSE;
+	}
+	gboolean began = sqlite3_get_autocommit(st->db);
+	if (!in_transaction(st, error))
+		return FALSE;
+	g_autofree char *old = current_value(st, f->select, lead_id, error);
+	g_autofree char *detail = g_strdup_printf("%s: '%s' -> '%s'", field, old ? old : "", value);
+	gboolean ok = old && exec(st, error, f->update, "sssis", value, field, actor,
+				  now_seconds(), lead_id) &&
+		      store_add_event(st, lead_id, actor, "set", detail, error) &&
+		      store_index_lead(st, lead_id, error);
+	return finish(st, began, ok, error);
+}
+
+gboolean store_assign(struct store *st, const char *lead_id, const char *name,
+		      const char *actor, GError **error)
+{
+	gboolean began = sqlite3_get_autocommit(st->db);
+	if (!in_transaction(st, error))
+		return FALSE;
+	g_autofree char *detail = name ? g_strdup_printf("to %s", name) : g_strdup("unassigned");
+	gboolean ok = exec(st, error,
+			   "UPDATE leads SET assigned_to = ?, updated_at = ? WHERE id = ?", "sis",
+			   name, now_seconds(), lead_id) &&
+		      store_add_event(st, lead_id, actor, "assigned", detail, error);
+	return finish(st, began, ok, error);
+}
+
+gboolean store_add_note(struct store *st, const char *lead_id, const char *author,
+			const char *text, GError **error)
+{
+	gboolean began = sqlite3_get_autocommit(st->db);
+	if (!in_transaction(st, error))
+		return FALSE;
+	gint64 now = now_seconds();
+	g_autofree char *excerpt = g_utf8_substring(text, 0, MIN(g_utf8_strlen(text, -1), 60));
+	gboolean ok = exec(st, error,
+			   "INSERT INTO notes (lead_id, author, text, created_at) VALUES (?, ?, ?, ?)",
+			   "sssi", lead_id, author, text, now) &&
+		      exec(st, error, "UPDATE leads SET updated_at = ? WHERE id = ?", "is", now,
+			   lead_id) &&
+		      store_add_event(st, lead_id, author, "note", excerpt, error);
+	return finish(st, began, ok, error);
+}
+
+void note_free(gpointer p)
+{
+	struct note *n = p;
+	g_free(n->author);
+	g_free(n->text);
+	g_free(n);
+}
+
+GPtrArray *store_lead_notes(struct store *st, const char *lead_id, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT author, text, created_at FROM notes WHERE lead_id = ?"
+				" ORDER BY id",
+				"s", lead_id);
+	if (!s)
+		return NULL;
+	GPtrArray *notes = g_ptr_array_new_with_free_func(note_free);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW) {
+		struct note *n = g_new0(struct note, 1);
+		n->author = col_text(s, 0);
+		n->text = col_text(s, 1);
+		n->at = sqlite3_column_int64(s, 2);
+		g_ptr_array_add(notes, n);
+	}
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&notes, g_ptr_array_unref);
+	return notes;
+}
+
+gboolean store_last_seqno(struct store *st, gint64 *seqno, GError **error)
+{
+	return count_rows(st, query(st, error, "SELECT coalesce(max(rowid), 0) FROM leads", NULL),
+			  seqno, error);
+}
+
+char *store_get_state(struct store *st, const char *key, GError **error)
+{
+	sqlite3_stmt *s = query(st, error, "SELECT value FROM state WHERE key = ?", "s", key);
+	if (!s)
+		return NULL;
+	char *v = step(st, s, error) == SQLITE_ROW ? col_text(s, 0) : NULL;
+	sqlite3_finalize(s);
+	return v;
+}
+
+gboolean store_set_state(struct store *st, const char *key, const char *value, GError **error)
+{
+	return exec(st, error,
+		    "INSERT INTO state (key, value) VALUES (?, ?)"
+		    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		    "ss", key, value);
 }
 
 gboolean store_mark_lead_read(struct store *st, const char *lead_id, GError **error)

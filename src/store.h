@@ -86,10 +86,23 @@ gboolean store_count_recent_acks(struct store *st, const char *address, gint64 s
 gboolean store_count_open_leads(struct store *st, const char *address, gint64 *count,
 				GError **error);
 
+/* What a lead is filed with, besides its fields. */
+struct new_lead {
+	const char *status;
+	const char *subject;
+	const char *quarantine_reason;
+	const char *ack_decision; /* of its first message */
+};
+
 /* Inserts a lead; returns its new id and reference (PREFIX-YEAR-NNNN). */
 gboolean store_insert_lead(struct store *st, const char *prefix, const struct lead_fields *f,
-			   const char *status, const char *subject, const char *quarantine_reason,
-			   char **id, char **ref, GError **error);
+			   const struct new_lead *n, char **id, char **ref, GError **error);
+
+/* Rebuilds the lead's row in the search index (after its mail or fields changed). */
+gboolean store_index_lead(struct store *st, const char *lead_id, GError **error);
+
+/* TEXT in lower-case ASCII, as the search index holds words ("Łukasz" -> "lukasz"). */
+char *store_fold(const char *text);
 
 struct message_row {
 	const char *lead_id; /* NULL: on no lead */
@@ -127,9 +140,9 @@ gboolean store_get_quarantined(struct store *st, const char *lead_id, struct qua
  * fingerprint, raw_path and mail; M's lead_id is kept). */
 gboolean store_refile_message(struct store *st, const char *id, const struct message_row *m,
 			      GError **error);
-/* Turns a quarantined lead into a normal one with FIELDS, STATUS and SUBJECT. */
+/* Turns a quarantined lead into a normal one with FIELDS and what N says. */
 gboolean store_requalify_lead(struct store *st, const char *lead_id, const struct lead_fields *f,
-			      const char *status, const char *subject, GError **error);
+			      const struct new_lead *n, GError **error);
 gboolean store_set_quarantine_reason(struct store *st, const char *lead_id, const char *reason,
 				     GError **error);
 
@@ -217,17 +230,32 @@ struct lead {
 	char *subject;
 	char *quarantine_reason;
 	char *ack_decision; /* of the first message */
+	char *corrected;    /* fields a coordinator set, comma-separated */
 	gint64 created_at;
 	gint64 updated_at;
+	gint64 last_mail_at;
+	gint64 read_at;
 	gint64 message_count;
 };
 void lead_free(gpointer lead);
 
 struct lead_filter {
 	const char *status;
+	gint64 since; /* created at or after (Unix time); 0: any time */
+	const char *org_type;
+	const char *function;
+	const char *assigned; /* a name, or "none" */
+	gboolean unread;
+	gboolean partnership_only;
+	const char *search; /* words, each must appear (accents and case ignored) */
+	gint64 after_seqno; /* only leads filed after this one (store_last_seqno); 0: all */
+	gint64 limit;	    /* 0: all */
 };
 
+/* Leads matching FILTER, newest first. */
 GPtrArray *store_list_leads(struct store *st, const struct lead_filter *filter, GError **error);
+gboolean store_count_leads(struct store *st, const struct lead_filter *filter, gint64 *count,
+			   GError **error);
 /* The lead with reference REF (any case) or id; NULL with OV_ERROR_NOT_FOUND. */
 struct lead *store_get_lead(struct store *st, const char *ref, GError **error);
 
@@ -268,6 +296,40 @@ struct event {
 };
 void event_free(gpointer e);
 GPtrArray *store_lead_events(struct store *st, const char *lead_id, GError **error);
+
+/* ---- coordinators' changes: each is recorded in the history with its ACTOR ---- */
+
+/* Sets the status (checked by the caller against lead.h). */
+gboolean store_set_status(struct store *st, const char *lead_id, const char *status,
+			  const char *actor, GError **error);
+/* Sets FIELD (organisation, type, contact, email, phone, website, postcode, area,
+ * functions) to VALUE ("" clears it) and marks it corrected: later mail never
+ * overwrites it. OV_ERROR_INPUT for another field name. */
+gboolean store_set_field(struct store *st, const char *lead_id, const char *field,
+			 const char *value, const char *actor, GError **error);
+/* NAME NULL unassigns. */
+gboolean store_assign(struct store *st, const char *lead_id, const char *name,
+		      const char *actor, GError **error);
+gboolean store_add_note(struct store *st, const char *lead_id, const char *author,
+			const char *text, GError **error);
+
+struct note {
+	char *author;
+	char *text;
+	gint64 at;
+};
+void note_free(gpointer n);
+GPtrArray *store_lead_notes(struct store *st, const char *lead_id, GError **error);
+
+/* The fields a coordinator may set, in the order `overture set --help` lists them. */
+extern const char *const store_settable_fields[];
+
+/* The filing order number of the newest lead (0 when there is none). */
+gboolean store_last_seqno(struct store *st, gint64 *seqno, GError **error);
+
+/* A value in the store's key/value state (NULL when unset; g_free). */
+char *store_get_state(struct store *st, const char *key, GError **error);
+gboolean store_set_state(struct store *st, const char *key, const char *value, GError **error);
 
 /* Marks the lead as read by a coordinator. */
 gboolean store_mark_lead_read(struct store *st, const char *lead_id, GError **error);

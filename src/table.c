@@ -12,6 +12,7 @@
 
 struct table {
 	guint ncols;
+	guint64 fixed; /* bit N: column N keeps its width */
 	GPtrArray *headers;
 	GPtrArray *rows; /* GPtrArray of char * per row */
 };
@@ -49,6 +50,11 @@ static char *flatten(const char *text)
 		s = valid;
 	}
 	return s;
+}
+
+void table_keep_width(struct table *t, guint col)
+{
+	t->fixed |= 1ull << col;
 }
 
 void table_add_row(struct table *t, const char *const *cells)
@@ -109,16 +115,20 @@ static gsize terminal_width(FILE *out)
 	return cols > 20 ? (gsize)cols : 100;
 }
 
-static void fit_widths(gsize *widths, guint ncols, gsize total_width)
+/* Shrinks the widest column that may shrink, one character at a time, until the table
+ * fits TOTAL_WIDTH or nothing can shrink further. */
+static void fit_widths(gsize *widths, guint ncols, guint64 fixed, gsize total_width)
 {
 	for (;;) {
-		gsize sum = 0, widest = 0;
+		gsize sum = 0;
+		gint widest = -1;
 		for (guint c = 0; c < ncols; c++) {
 			sum += widths[c] + (c + 1 < ncols ? GAP : 0);
-			if (widths[c] > widths[widest])
+			if (!(fixed & (1ull << c)) && widths[c] > MIN_COLUMN &&
+			    (widest < 0 || widths[c] > widths[widest]))
 				widest = c;
 		}
-		if (sum <= total_width || widths[widest] <= MIN_COLUMN)
+		if (sum <= total_width || widest < 0)
 			return;
 		widths[widest]--;
 	}
@@ -141,7 +151,7 @@ void table_print(const struct table *t, FILE *out)
 		for (guint c = 0; c < t->ncols; c++)
 			widths[c] = MAX(widths[c], table_display_width(row->pdata[c]));
 	}
-	fit_widths(widths, t->ncols, terminal_width(out));
+	fit_widths(widths, t->ncols, t->fixed, terminal_width(out));
 	for (gint r = -1; r < (gint)t->rows->len; r++) {
 		GPtrArray *cells = r < 0 ? t->headers : t->rows->pdata[r];
 		for (guint c = 0; c < t->ncols; c++) {

@@ -14,6 +14,9 @@ void table_free(struct table *t);
 typedef struct table OvTable;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OvTable, table_free)
 
+/* Column COL keeps its full width when the table must shrink to fit the terminal. */
+void table_keep_width(struct table *t, guint col);
+
 /* CELLS has one entry per column; NULL cells print empty. */
 void table_add_row(struct table *t, const char *const *cells);
 /* On a terminal: aligned columns under a header line, as wide as the terminal (or

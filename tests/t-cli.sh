@@ -11,7 +11,7 @@ cfg=$(write_config "$dir")
 # --help on every command, each with an example.
 out=$(overture help)
 is "$?" 0 "overture help exits 0"
-for cmd in run check leads show classify; do
+for cmd in run check leads show set assign note export attachment outbox classify reprocess; do
 	like "$out" "^  $cmd " "overture help lists $cmd"
 	h=$(overture "$cmd" --help 2>&1)
 	is "$?" 0 "overture $cmd --help exits 0"
