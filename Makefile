@@ -99,6 +99,9 @@ fuzz: build/fuzz/fuzz_mail
 demo: build/.test-deps overture
 	@tests/demo.sh
 
+bench: build/.test-deps overture
+	@tests/bench/run
+
 install: overture
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/overture
