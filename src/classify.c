@@ -258,13 +258,22 @@ static const rule_fn rules[] = {
 void classify_mail(const struct mail *mail, const struct config *cfg, struct verdict *out)
 {
 	memset(out, 0, sizeof *out);
-	for (gsize i = 0; i < G_N_ELEMENTS(rules); i++) {
+	char *sender_reason = NULL;
+	for (gsize i = 0; i < G_N_ELEMENTS(rules) && !out->robot; i++) {
 		char *reason = rules[i](mail, cfg);
-		if (reason) {
+		if (reason && rules[i] == rule_reply_address && !sender_reason) {
+			sender_reason = reason; /* a web form's sender: the other signs decide */
+		} else if (reason) {
 			out->robot = TRUE;
 			out->reason = reason;
-			break;
 		}
+	}
+	if (out->robot) {
+		g_free(sender_reason);
+	} else if (sender_reason) {
+		out->robot = TRUE;
+		out->reason = sender_reason;
+		out->sender_only = TRUE;
 	}
 	out->bounce = g_strcmp0(mail->report_type, "delivery-status") == 0 ||
 		      mail->delivery_status != NULL;

@@ -13,6 +13,8 @@ struct verdict {
 	gboolean robot;
 	char *reason; /* why it is a robot ("auto-submitted: auto-replied"), NULL for a person */
 	gboolean bounce; /* a delivery failure report (to link to the lead it concerns) */
+	gboolean sender_only; /* the one sign is the sender (a role or our own address): a web
+			       * form's notification that names a person is still an enquiry */
 };
 
 /* Decides for MAIL; free the result's strings with verdict_clear. */

@@ -193,9 +193,61 @@ static int cmd_check(int argc, char **argv)
 
 /* ---- classify ---- */
 
+/* The extracted text fields in the order a coordinator reads them. */
+static const struct {
+	const char *name;
+	gsize offset;
+} extracted[] = {
+	{"applicant_email", G_STRUCT_OFFSET(struct lead_fields, applicant_email)},
+	{"contact_name", G_STRUCT_OFFSET(struct lead_fields, contact_name)},
+	{"organisation", G_STRUCT_OFFSET(struct lead_fields, organisation)},
+	{"org_type", G_STRUCT_OFFSET(struct lead_fields, org_type)},
+	{"phone", G_STRUCT_OFFSET(struct lead_fields, phone)},
+	{"website", G_STRUCT_OFFSET(struct lead_fields, website)},
+	{"postcode", G_STRUCT_OFFSET(struct lead_fields, postcode)},
+	{"area", G_STRUCT_OFFSET(struct lead_fields, area)},
+	{"functions", G_STRUCT_OFFSET(struct lead_fields, functions)},
+};
+
+#define EXTRACTED(f, i) G_STRUCT_MEMBER(const char *, (f), extracted[i].offset)
+
+static void json_extracted(struct json *j, const struct lead_fields *f)
+{
+	json_key(j, "fields");
+	json_begin_object(j);
+	for (gsize i = 0; i < G_N_ELEMENTS(extracted); i++) {
+		if (!strcmp(extracted[i].name, "functions")) {
+			json_key(j, "functions");
+			json_list(j, EXTRACTED(f, i));
+		} else {
+			json_member_string(j, extracted[i].name, EXTRACTED(f, i));
+		}
+	}
+	json_member_bool(j, "is_partnership_enquiry", f->is_partnership_enquiry);
+	json_member_bool(j, "out_of_area", f->out_of_area);
+	json_member_bool(j, "applicant_in_body", f->applicant_in_body);
+	json_key(j, "provenance");
+	json_begin_object(j);
+	g_autoptr(GList) keys = g_list_sort(g_hash_table_get_keys(f->provenance), (GCompareFunc)strcmp);
+	for (GList *k = keys; k; k = k->next)
+		json_member_string(j, k->data, g_hash_table_lookup(f->provenance, k->data));
+	json_end_object(j);
+	json_end_object(j);
+}
+
+static void print_extracted(const struct lead_fields *f)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(extracted); i++)
+		if (EXTRACTED(f, i) && *EXTRACTED(f, i))
+			g_print("  %-16s %s  (%s)\n", extracted[i].name, EXTRACTED(f, i),
+				(const char *)g_hash_table_lookup(f->provenance, extracted[i].name));
+	if (f->out_of_area)
+		g_print("  %-16s yes\n", "out_of_area");
+}
+
 /* The decision for one file: 0 acknowledge, 1 withhold, EX_DATAERR not a message. */
-static int classify_one(const struct config *cfg, const char *file, gboolean name_it,
-			struct json *j)
+static int classify_one(const struct config *cfg, const struct extract_rules *rules,
+			const char *file, gboolean name_it, struct json *j)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(OvMail) m = mail_parse_file(file, NULL, &error);
@@ -215,11 +267,12 @@ static int classify_one(const struct config *cfg, const char *file, gboolean nam
 	}
 	struct verdict v;
 	classify_mail(m, cfg, &v);
-	const char *reply = mail_reply_address(m);
-	if (!v.robot && !header_address_ok(reply)) {
-		v.robot = TRUE; /* not a robot, but nobody to acknowledge either */
-		v.reason = g_strdup("no usable address to reply to");
-	}
+	struct lead_fields fields;
+	extract_fields(m, cfg, rules, &fields);
+	intake_accept_form(&v, &fields);
+	if (!v.robot && (v.reason = intake_ack_policy(cfg, m, &fields)))
+		v.robot = TRUE; /* a person, but no acknowledgement either */
+	const char *reply = fields.applicant_email;
 	if (j) {
 		json_begin_object(j);
 		json_member_string(j, "file", file);
@@ -227,15 +280,19 @@ static int classify_one(const struct config *cfg, const char *file, gboolean nam
 		json_member_string(j, "reason", v.robot ? v.reason : "a person's message");
 		json_member_string(j, "reply_address", reply);
 		json_member_bool(j, "bounce", v.bounce);
+		json_extracted(j, &fields);
 		json_end_object(j);
-	} else if (v.robot) {
-		g_print("%s%swithhold: %s\n", prefix, colon, v.reason);
 	} else {
-		g_print("%s%sacknowledge: a person's message (reply to %s)\n", prefix, colon,
-			reply ? reply : "?");
+		if (v.robot)
+			g_print("%s%swithhold: %s\n", prefix, colon, v.reason);
+		else
+			g_print("%s%sacknowledge: a person's message (reply to %s)\n", prefix, colon,
+				reply ? reply : "?");
+		print_extracted(&fields);
 	}
 	int status = v.robot ? 1 : EX_OK;
 	verdict_clear(&v);
+	lead_fields_clear(&fields);
 	return status;
 }
 
@@ -246,6 +303,9 @@ static int cmd_classify(int argc, char **argv)
 			       "Reads the files only: the store and the servers are not touched.",
 		"Examples:\n  overture classify out-of-office.eml\n"
 		"  overture classify --json saved/*.eml\n\n"
+		"Each decision is followed by the fields read from the message (organisation,\n"
+		"type, functions...) and where each came from; tune them in extract.ini beside\n"
+		"the templates.\n"
 		"Exit status: 0 acknowledge (all of them), 1 withhold (any), 65 a file is not a "
 		"message.\nWith several files each line starts with the file's name; --json "
 		"prints an array.\nWhat depends on the store (follow-ups of a lead, the limits "
@@ -260,13 +320,18 @@ static int cmd_classify(int argc, char **argv)
 	g_autoptr(OvConfig) cfg = cli_config(CONFIG_STORE_ONLY, &status);
 	if (!cfg)
 		return status;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *rules_file = g_build_filename(cfg->ack.templates, "extract.ini", NULL);
+	g_autoptr(OvExtractRules) rules = extract_rules_load(rules_file, &error);
+	if (!rules)
+		return cli_fail(error);
 	gboolean several = argc > 2;
 	struct json j;
 	json_init(&j);
 	if (cli_opt_json && several)
 		json_begin_array(&j);
 	for (int i = 1; i < argc; i++) {
-		int one = classify_one(cfg, argv[i], several, cli_opt_json ? &j : NULL);
+		int one = classify_one(cfg, rules, argv[i], several, cli_opt_json ? &j : NULL);
 		if (one == EX_DATAERR || (one == 1 && status != EX_DATAERR))
 			status = one;
 	}

@@ -33,6 +33,7 @@ void templates_free(struct templates *t)
 	g_free(t->notify_txt);
 	g_free(t->digest_subject);
 	g_free(t->digest_txt);
+	extract_rules_free(t->rules);
 	g_free(t);
 }
 
@@ -95,6 +96,9 @@ struct templates *templates_load(const char *dir, gboolean notifications, GError
 	     !load_one(dir, "digest.subject", digest_placeholders, &t->digest_subject, error) ||
 	     !load_one(dir, "digest.txt", digest_placeholders, &t->digest_txt, error)))
 		return NULL;
+	g_autofree char *rules = g_build_filename(dir, "extract.ini", NULL);
+	if (!(t->rules = extract_rules_load(rules, error)))
+		return NULL;
 	return g_steal_pointer(&t);
 }
 
@@ -116,6 +120,29 @@ static void put(GHashTable *values, const char *name, const char *value)
 	g_hash_table_replace(values, g_strdup(name), header_clean(value ? value : "", 300));
 }
 
+/* "schools,inclusion" -> "work in schools and inclusion", for a sentence. */
+static char *functions_in_words(const char *functions)
+{
+	static const char *const words[][2] = {
+		{"partnerships", "partnerships"},
+		{"schools", "work in schools"},
+		{"progression", "progression and musical development"},
+		{"inclusion", "inclusion"},
+		{"sustainability", "sustainability"},
+	};
+	g_auto(GStrv) items = g_strsplit(functions ? functions : "", ",", -1);
+	g_autoptr(GPtrArray) said = g_ptr_array_new();
+	for (char **i = items; *i; i++)
+		for (gsize k = 0; k < G_N_ELEMENTS(words); k++)
+			if (!strcmp(*i, words[k][0]))
+				g_ptr_array_add(said, (gpointer)words[k][1]);
+	GString *out = g_string_new(NULL);
+	for (guint i = 0; i < said->len; i++)
+		g_string_append_printf(out, "%s%s", i == 0 ? "" : i + 1 == said->len ? " and " : ", ",
+				       (const char *)said->pdata[i]);
+	return g_string_free(out, FALSE);
+}
+
 GHashTable *compose_ack_values(const struct config *cfg, const char *ref,
 			       const struct lead_fields *fields, const struct mail *incoming)
 {
@@ -127,8 +154,8 @@ GHashTable *compose_ack_values(const struct config *cfg, const char *ref,
 	put(v, "organisation", fields->organisation);
 	put(v, "applicant_email", fields->applicant_email);
 	put(v, "their_subject", incoming ? incoming->subject : "");
-	g_autofree char *functions = g_strdup(fields->functions ? fields->functions : "");
-	put(v, "functions", g_strdelimit(functions, ",", '/'));
+	g_autofree char *functions = functions_in_words(fields->functions);
+	put(v, "functions", functions);
 	return v;
 }
 

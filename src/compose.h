@@ -18,6 +18,10 @@ struct outgoing {
 	GBytes *bytes;
 };
 
+struct extract_rules;
+
+/* What the templates directory holds: the mail Overture writes, and the extraction rules
+ * (extract.ini) it reads enquiries with. */
 struct templates {
 	char *ack_subject;
 	char *ack_txt;
@@ -26,11 +30,12 @@ struct templates {
 	char *notify_txt;
 	char *digest_subject; /* the coordinators' daily digest */
 	char *digest_txt;
+	struct extract_rules *rules;
 };
 
 /* Reads ack.subject, ack.txt and ack.html from DIR (and, with NOTIFICATIONS, notify.*
  * and digest.*) and renders each with sample values, so an unknown placeholder is
- * reported now, naming the file. */
+ * reported now, naming the file; compiles DIR/extract.ini. */
 struct templates *templates_load(const char *dir, gboolean notifications, GError **error);
 void templates_free(struct templates *t);
 typedef struct templates OvTemplates;

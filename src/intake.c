@@ -139,14 +139,49 @@ static char *find_thread(struct intake *in, const struct mail *mail, GError **er
 	return NULL;
 }
 
+void intake_accept_form(struct verdict *v, const struct lead_fields *fields)
+{
+	if (v->robot && v->sender_only && fields->web_form && fields->applicant_in_body) {
+		v->robot = FALSE;
+		g_clear_pointer(&v->reason, g_free);
+	}
+}
+
+char *intake_ack_policy(const struct config *cfg, const struct mail *mail,
+			const struct lead_fields *fields)
+{
+	const char *address = fields->applicant_email;
+	char **trusted = cfg->ack.trusted_forms;
+	if (!fields->is_partnership_enquiry)
+		return g_strdup("not a partnership enquiry (an offer, an advert or a newsletter)");
+	if (!address || !header_address_ok(address))
+		return g_strdup("no usable address to reply to");
+	if (!g_ascii_strcasecmp(address, cfg->hub.address) ||
+	    (cfg->smtp.from_address && !g_ascii_strcasecmp(address, cfg->smtp.from_address)))
+		return g_strdup_printf("%s is our own address", address);
+	if (classify_is_role_address(address))
+		return g_strdup_printf("%s is a role address, not a person's", address);
+	if (fields->applicant_in_body &&
+	    !(mail->from_addr && trusted &&
+	      g_strv_contains((const char *const *)trusted, mail->from_addr)))
+		return g_strdup_printf("the applicant's address (%s) was read from the message, not "
+				       "its headers: a coordinator decides (or list the sender in "
+				       "[ack] trusted_forms)",
+				       address);
+	return NULL;
+}
+
 /* Why an enquiry from a person gets no acknowledgement, or NULL when it gets one. */
-static char *ack_withheld_because(struct intake *in, const char *address, gint64 internaldate,
+static char *ack_withheld_because(struct intake *in, const struct mail *mail,
+				  const struct lead_fields *fields, gint64 internaldate,
 				  GError **error)
 {
 	const struct config_ack *ack = &in->cfg->ack;
+	const char *address = fields->applicant_email;
 	gint64 now = now_seconds();
-	if (!address || !header_address_ok(address))
-		return g_strdup("no usable address to reply to");
+	char *why = intake_ack_policy(in->cfg, mail, fields);
+	if (why)
+		return why;
 	if (internaldate && now - internaldate > ack->max_age)
 		return g_strdup_printf("arrived %" G_GINT64_FORMAT " days ago, longer than "
 				       "[ack] max_age",
@@ -212,7 +247,8 @@ static gboolean plan_robot(struct intake *in, const struct mail *mail, const str
 }
 
 static gboolean plan_for(struct intake *in, const struct mail *mail, const struct verdict *v,
-			 gint64 internaldate, struct plan *p, GError **error)
+			 const struct lead_fields *fields, gint64 internaldate, struct plan *p,
+			 GError **error)
 {
 	GError *local = NULL;
 	p->lead_id = find_thread(in, mail, &local);
@@ -231,7 +267,7 @@ static gboolean plan_for(struct intake *in, const struct mail *mail, const struc
 	p->kind = "enquiry";
 	p->new_lead = TRUE;
 	p->status = "new";
-	char *why = ack_withheld_because(in, mail_reply_address(mail), internaldate, &local);
+	char *why = ack_withheld_because(in, mail, fields, internaldate, &local);
 	if (local) {
 		g_propagate_error(error, local);
 		return FALSE;
@@ -332,7 +368,8 @@ static gboolean file_in_transaction(struct intake *in, const struct filing *f, s
 		if (!store_add_event(in->st, lead_id, "overture", action, detail, error))
 			return FALSE;
 		if (!p->new_lead && !strcmp(p->kind, "follow_up") &&
-		    !store_mark_lead_unread(in->st, lead_id, error))
+		    (!store_mark_lead_unread(in->st, lead_id, error) ||
+		     !store_fill_fields(in->st, lead_id, f->fields, error)))
 			return FALSE;
 	}
 	if (!record_delivery_news(in, p, lead_id, error))
@@ -418,7 +455,7 @@ static gboolean file_quarantined(struct intake *in, const struct imap_meta *meta
 		return FALSE;
 	struct lead_fields fields;
 	if (mail) {
-		extract_fields(mail, in->cfg, &fields);
+		extract_fields(mail, in->cfg, in->tmpl->rules, &fields);
 	} else {
 		memset(&fields, 0, sizeof fields);
 		fields.provenance = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -534,8 +571,9 @@ static gboolean analyse(struct intake *in, const char *path, gint64 internaldate
 	if (!a->mail)
 		return FALSE;
 	classify_mail(a->mail, in->cfg, &a->verdict);
-	extract_fields(a->mail, in->cfg, &a->fields);
-	return plan_for(in, a->mail, &a->verdict, internaldate, &a->plan, error);
+	extract_fields(a->mail, in->cfg, in->tmpl->rules, &a->fields);
+	intake_accept_form(&a->verdict, &a->fields);
+	return plan_for(in, a->mail, &a->verdict, &a->fields, internaldate, &a->plan, error);
 }
 
 /* Parses, classifies and files the fetched message in TMP. */

@@ -5,8 +5,11 @@
 #ifndef OVERTURE_INTAKE_H
 #define OVERTURE_INTAKE_H
 
+#include "classify.h"
 #include "compose.h"
 #include "config.h"
+#include "extract.h"
+#include "mime.h"
 #include "store.h"
 
 #include <glib.h>
@@ -34,5 +37,16 @@ gboolean intake_run(struct store *st, const struct config *cfg, const struct tem
 gboolean intake_reprocess(struct store *st, const struct config *cfg,
 			  const struct templates *tmpl, const char *ref, char **decision,
 			  GError **error);
+
+/* A web form's notification sent from a role address (no-reply@, the hub's own) whose
+ * only robot sign is that sender is a person's enquiry when the form names them: V
+ * becomes a person's verdict. */
+void intake_accept_form(struct verdict *v, const struct lead_fields *fields);
+
+/* Why the acknowledgement of a person's enquiry is withheld, from the mail and its fields
+ * alone (not a partnership enquiry, nobody to reply to, an address read from the body of
+ * mail no trusted form sent), or NULL. The store's limits come on top. */
+char *intake_ack_policy(const struct config *cfg, const struct mail *mail,
+			const struct lead_fields *fields);
 
 #endif

@@ -110,7 +110,22 @@ static void print_leads_tsv(GPtrArray *leads)
 	}
 }
 
-static void print_leads_json(GPtrArray *leads)
+/* "related": the references of other leads from the same organisation. */
+static gboolean json_related_refs(struct json *j, struct store *st, const struct lead *l,
+				  GError **error)
+{
+	g_autoptr(GPtrArray) related = store_related_leads(st, l, error);
+	if (!related)
+		return FALSE;
+	json_key(j, "related");
+	json_begin_array(j);
+	for (guint i = 0; i < related->len; i++)
+		json_string(j, ((struct lead *)related->pdata[i])->ref);
+	json_end_array(j);
+	return TRUE;
+}
+
+static gboolean print_leads_json(struct store *st, GPtrArray *leads, GError **error)
 {
 	struct json j;
 	json_init(&j);
@@ -118,10 +133,15 @@ static void print_leads_json(GPtrArray *leads)
 	for (guint i = 0; i < leads->len; i++) {
 		json_begin_object(&j);
 		lead_json_fields(&j, leads->pdata[i]);
+		if (!json_related_refs(&j, st, leads->pdata[i], error)) {
+			g_free(json_finish(&j));
+			return FALSE;
+		}
 		json_end_object(&j);
 	}
 	json_end_array(&j);
 	cli_print_json(&j);
+	return TRUE;
 }
 
 /* Prints the leads FILTER selects in the form stdout and --json ask for. */
@@ -138,12 +158,15 @@ static int list_leads(const struct lead_filter *filter)
 	if (!leads || (filter->limit && (gint64)leads->len == filter->limit &&
 		       !store_count_leads(st, filter, &total, &error)))
 		return cli_fail(error);
-	if (cli_opt_json)
-		print_leads_json(leads);
-	else if (isatty(STDOUT_FILENO))
+	if (cli_opt_json) {
+		if (!print_leads_json(st, leads, &error))
+			return cli_fail(error);
+	} else if (isatty(STDOUT_FILENO)) {
 		print_leads_table(leads);
-	else
+	}
+	else {
 		print_leads_tsv(leads);
+	}
 	if (!leads->len && isatty(STDOUT_FILENO) && !cli_opt_json)
 		g_print("No leads match. (New leads appear when `overture run` files new mail.)\n");
 	if (total > (gint64)leads->len)
@@ -157,7 +180,7 @@ static int list_leads(const struct lead_filter *filter)
 
 struct filter_options {
 	char *status, *since, *type, *function, *assigned, *search;
-	gboolean unread;
+	gboolean unread, everything;
 };
 
 static void filter_options_clear(struct filter_options *o)
@@ -189,6 +212,8 @@ static void add_filter_entries(GOptionContext *ctx, struct filter_options *o)
 		 "Only leads assigned to NAME (none: unassigned)", "NAME"},
 		{"unread", 'u', 0, G_OPTION_ARG_NONE, &o->unread,
 		 "Only leads whose partner wrote since a coordinator last opened them", NULL},
+		{"everything", 'e', 0, G_OPTION_ARG_NONE, &o->everything,
+		 "Also mail that is not a partnership enquiry (offers, adverts, newsletters)", NULL},
 		{"search", 'q', 0, G_OPTION_ARG_STRING, &o->search,
 		 "Only leads with all these words (in the mail, subject, organisation or contact; "
 		 "accents and case do not matter)",
@@ -249,6 +274,7 @@ static gboolean filter_from_options(const struct filter_options *o, struct lead_
 	f->assigned = o->assigned;
 	f->unread = o->unread;
 	f->search = o->search;
+	f->partnership_only = !o->everything;
 	if (f->function) {
 		for (char *c = o->function; *c; c++)
 			*c = g_ascii_tolower(*c);
@@ -413,8 +439,66 @@ static void print_notes(GPtrArray *notes)
 	}
 }
 
-static void print_lead(const struct lead *l, GPtrArray *messages, GPtrArray *outbox,
-		       GPtrArray *events, GPtrArray *notes, gboolean full)
+/* What a lead's show prints and --json holds, beside the lead itself. */
+struct lead_detail {
+	GPtrArray *messages; /* struct stored_message * */
+	GPtrArray *outbox;   /* struct outbox_row * */
+	GPtrArray *events;   /* struct event * */
+	GPtrArray *notes;    /* struct note * */
+	GPtrArray *related;  /* struct lead *: the same organisation's other leads */
+	GPtrArray *sources;  /* "field<TAB>where it came from" */
+};
+
+static void lead_detail_clear(struct lead_detail *d)
+{
+	g_clear_pointer(&d->messages, g_ptr_array_unref);
+	g_clear_pointer(&d->outbox, g_ptr_array_unref);
+	g_clear_pointer(&d->events, g_ptr_array_unref);
+	g_clear_pointer(&d->notes, g_ptr_array_unref);
+	g_clear_pointer(&d->related, g_ptr_array_unref);
+	g_clear_pointer(&d->sources, g_ptr_array_unref);
+}
+
+static gboolean lead_detail_load(struct store *st, const struct lead *l, struct lead_detail *d,
+				 GError **error)
+{
+	memset(d, 0, sizeof *d);
+	return (d->messages = store_lead_messages(st, l->id, error)) &&
+	       (d->outbox = store_outbox_list(st, l->id, error)) &&
+	       (d->events = store_lead_events(st, l->id, error)) &&
+	       (d->notes = store_lead_notes(st, l->id, error)) &&
+	       (d->related = store_related_leads(st, l, error)) &&
+	       (d->sources = store_lead_sources(st, l->id, error));
+}
+
+/* "Also from this organisation": a coordinator sees at once who wrote before. */
+static void print_related(GPtrArray *related)
+{
+	if (!related->len)
+		return;
+	g_print("\nAlso from this organisation (%u):\n", related->len);
+	for (guint i = 0; i < related->len; i++) {
+		const struct lead *r = related->pdata[i];
+		g_autofree char *date = local_date(r->created_at);
+		g_print("  %s  %s  %-10s  %s%s%s\n", r->ref, date, r->status,
+			r->organisation ? r->organisation : "", r->organisation ? "  " : "",
+			who(r));
+	}
+}
+
+/* Why a field holds what it does: where extraction found it, or who corrected it. */
+static void print_sources(GPtrArray *sources)
+{
+	if (!sources->len)
+		return;
+	g_print("\nWhere the fields came from:\n");
+	for (guint i = 0; i < sources->len; i++) {
+		g_auto(GStrv) pair = g_strsplit(sources->pdata[i], "\t", 2);
+		g_print("  %-18s %s\n", pair[0], pair[1] ? pair[1] : "");
+	}
+}
+
+static void print_lead(const struct lead *l, const struct lead_detail *d, gboolean full)
 {
 	guint attachment_number = 0;
 	g_autofree char *created = local_time(l->created_at);
@@ -430,12 +514,18 @@ static void print_lead(const struct lead *l, GPtrArray *messages, GPtrArray *out
 	field("Postcode", l->postcode);
 	field("Area", l->area);
 	field("Functions", l->functions);
+	if (!l->is_partnership_enquiry)
+		field("Not a lead", "filed as not a partnership enquiry (an offer, an advert or a "
+				    "newsletter); `overture set REF partnership yes` queues it");
+	if (l->out_of_area)
+		field("Out of area", "the postcode is outside the hub's [hub] postcode_areas");
 	field("Assigned to", l->assigned_to);
 	field("Subject", l->subject);
 	field("Quarantined", l->quarantine_reason);
 	field("Acknowledgement", l->ack_decision);
 
-	g_autoptr(GArray) items = thread_of(messages, outbox);
+	print_related(d->related);
+	g_autoptr(GArray) items = thread_of(d->messages, d->outbox);
 	g_print("\nThread (%u):\n", items->len);
 	for (guint i = 0; i < items->len; i++) {
 		const struct thread_item *it = &g_array_index(items, struct thread_item, i);
@@ -444,10 +534,11 @@ static void print_lead(const struct lead *l, GPtrArray *messages, GPtrArray *out
 		else
 			print_outgoing(it->out, i + 1);
 	}
-	print_notes(notes);
+	print_notes(d->notes);
+	print_sources(d->sources);
 	g_print("\nHistory:\n");
-	for (guint i = 0; i < events->len; i++) {
-		const struct event *e = events->pdata[i];
+	for (guint i = 0; i < d->events->len; i++) {
+		const struct event *e = d->events->pdata[i];
 		g_autofree char *when = local_time(e->at);
 		g_print("  %s  %s: %s%s%s\n", when, e->actor, e->action, e->detail ? ": " : "",
 			e->detail ? e->detail : "");
@@ -505,14 +596,33 @@ static void json_outgoing(struct json *j, const struct outbox_row *o)
 	json_end_object(j);
 }
 
-static void print_lead_json(const struct lead *l, GPtrArray *messages, GPtrArray *outbox,
-			    GPtrArray *events, GPtrArray *notes)
+static void json_related(struct json *j, GPtrArray *related)
+{
+	json_key(j, "related");
+	json_begin_array(j);
+	for (guint i = 0; i < related->len; i++) {
+		const struct lead *r = related->pdata[i];
+		json_begin_object(j);
+		json_member_string(j, "ref", r->ref);
+		json_member_string(j, "status", r->status);
+		json_member_string(j, "organisation", r->organisation);
+		json_member_string(j, "contact_name", r->contact_name);
+		json_member_string(j, "applicant_email", r->applicant_email);
+		json_member_time(j, "created_at", r->created_at);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void print_lead_json(const struct lead *l, const struct lead_detail *d)
 {
 	struct json j;
 	json_init(&j);
 	json_begin_object(&j);
 	lead_json_fields(&j, l);
-	g_autoptr(GArray) items = thread_of(messages, outbox);
+	json_related(&j, d->related);
+	GPtrArray *notes = d->notes, *events = d->events;
+	g_autoptr(GArray) items = thread_of(d->messages, d->outbox);
 	guint attachment_number = 0;
 	json_key(&j, "thread");
 	json_begin_array(&j);
@@ -580,20 +690,17 @@ int cmd_show(int argc, char **argv)
 	struct lead *l = store_get_lead(st, argv[1], &error);
 	if (!l)
 		return cli_fail(error);
-	g_autoptr(GPtrArray) messages = store_lead_messages(st, l->id, &error);
-	g_autoptr(GPtrArray) outbox = messages ? store_outbox_list(st, l->id, &error) : NULL;
-	g_autoptr(GPtrArray) events = outbox ? store_lead_events(st, l->id, &error) : NULL;
-	g_autoptr(GPtrArray) notes = events ? store_lead_notes(st, l->id, &error) : NULL;
-	if (!notes || !store_mark_lead_read(st, l->id, &error)) {
-		lead_free(l);
-		return cli_fail(error);
+	struct lead_detail d;
+	if (!lead_detail_load(st, l, &d, &error) || !store_mark_lead_read(st, l->id, &error)) {
+		status = cli_fail(error);
+	} else if (cli_opt_json) {
+		print_lead_json(l, &d);
+	} else {
+		print_lead(l, &d, full);
 	}
-	if (cli_opt_json)
-		print_lead_json(l, messages, outbox, events, notes);
-	else
-		print_lead(l, messages, outbox, events, notes, full);
+	lead_detail_clear(&d);
 	lead_free(l);
-	return EX_OK;
+	return status;
 }
 
 /* ---- attachment ---- */
@@ -874,6 +981,17 @@ static char *checked_value(const char *field, const char *value)
 			g_printerr("overture: %s\n", error->message);
 		return canonical;
 	}
+	if (!strcmp(field, "partnership") || !strcmp(field, "out_of_area")) {
+		static const char *const yes[] = {"yes", "true", "y", "1", NULL};
+		static const char *const no[] = {"no", "false", "n", "0", NULL};
+		g_autofree char *lower = g_ascii_strdown(value, -1);
+		if (g_strv_contains(yes, lower))
+			return g_strdup("yes");
+		if (g_strv_contains(no, lower))
+			return g_strdup("no");
+		g_printerr("overture: %s is yes or no\n", field);
+		return NULL;
+	}
 	if (!strcmp(field, "email") && *value && !header_address_ok(value)) {
 		g_printerr("overture: '%s' is not an address we could write to\n", value);
 		return NULL;
@@ -914,7 +1032,8 @@ int cmd_set(int argc, char **argv)
 		"Examples:\n  overture set EOI-2026-0042 status contacted\n"
 		"  overture set EOI-2026-0042 organisation \"St Mary's C of E Primary\"\n"
 		"  overture set EOI-2026-0042 type school\n"
-		"  overture set EOI-2026-0042 functions inclusion,schools --as Alice");
+		"  overture set EOI-2026-0042 functions inclusion,schools --as Alice\n"
+		"  overture set EOI-2026-0042 partnership yes   (queue mail filed as an offer)");
 	g_option_context_add_main_entries(ctx, as_entries, NULL);
 	int status = EX_OK;
 	if (!cli_parse(ctx, &argc, &argv, &status))

@@ -783,6 +783,23 @@ gboolean store_outbox_note_bounce(struct store *st, GPtrArray *message_ids, cons
 	return TRUE;
 }
 
+#define FILL(column)                                                                          \
+	" " column " = CASE WHEN " column " IS NULL AND instr(',' || corrected || ',', ',"     \
+	column ",') = 0 THEN ? ELSE " column " END"
+
+gboolean store_fill_fields(struct store *st, const char *lead_id, const struct lead_fields *f,
+			   GError **error)
+{
+	return exec(st, error,
+		    "UPDATE leads SET" FILL("contact_name") "," FILL("organisation") "," FILL(
+			    "org_type") "," FILL("phone") "," FILL("website") "," FILL("postcode")
+			    "," FILL("area") "," FILL("functions") "," FILL("org_key") "," FILL(
+				    "domain") " WHERE id = ?",
+		    "sssssssssss", f->contact_name, f->organisation, f->org_type, f->phone, f->website,
+		    f->postcode, f->area, f->functions && *f->functions ? f->functions : NULL,
+		    f->org_key, f->domain, lead_id);
+}
+
 gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error)
 {
 	return exec(st, error, "UPDATE leads SET unread = 1, updated_at = ? WHERE id = ?", "is",
@@ -1001,6 +1018,8 @@ void lead_free(gpointer p)
 	g_free(l->quarantine_reason);
 	g_free(l->ack_decision);
 	g_free(l->corrected);
+	g_free(l->org_key);
+	g_free(l->domain);
 	g_free(l);
 }
 
@@ -1009,7 +1028,7 @@ void lead_free(gpointer p)
 	" l.organisation, l.org_type, l.phone, l.website, l.postcode, l.area, l.functions,"     \
 	" l.is_partnership_enquiry, l.out_of_area, l.provenance, l.assigned_to, l.subject,"     \
 	" l.quarantine_reason, l.created_at, l.updated_at, l.ack_decision, l.message_count,"    \
-	" l.corrected, l.last_mail_at, l.read_at"
+	" l.corrected, l.last_mail_at, l.read_at, l.org_key, l.domain"
 
 static struct lead *read_lead(sqlite3_stmt *s)
 {
@@ -1042,6 +1061,8 @@ static struct lead *read_lead(sqlite3_stmt *s)
 	l->corrected = col_text(s, c++);
 	l->last_mail_at = sqlite3_column_int64(s, c++);
 	l->read_at = sqlite3_column_int64(s, c++);
+	l->org_key = col_text(s, c++);
+	l->domain = col_text(s, c++);
 	return l;
 }
 
@@ -1246,6 +1267,25 @@ gboolean store_index_lead(struct store *st, const char *lead_id, GError **error)
 		    folded);
 }
 
+GPtrArray *store_related_leads(struct store *st, const struct lead *lead, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT " LEAD_COLUMNS " FROM leads l WHERE l.id != ?1 AND"
+				" ((?2 IS NOT NULL AND l.org_key = ?2) OR (?3 IS NOT NULL AND"
+				" l.domain = ?3)) ORDER BY l.created_at DESC LIMIT 20",
+				"sss", lead->id, lead->org_key, lead->domain);
+	if (!s)
+		return NULL;
+	GPtrArray *leads = g_ptr_array_new_with_free_func(lead_free);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW)
+		g_ptr_array_add(leads, read_lead(s));
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&leads, g_ptr_array_unref);
+	return leads;
+}
+
 struct lead *store_get_lead(struct store *st, const char *ref, GError **error)
 {
 	sqlite3_stmt *s = query(st, error,
@@ -1434,13 +1474,17 @@ gboolean store_set_status(struct store *st, const char *lead_id, const char *sta
 
 struct settable {
 	const char *field;
+	const char *column; /* its name in corrected, provenance and --json */
 	const char *select; /* its current value */
-	const char *update; /* ?1 value, ?2 field, ?3 actor, ?4 now, ?5 lead id */
+	const char *update; /* ?1 value, ?2 column, ?3 actor, ?4 now, ?5 lead id */
 };
 
-#define SET_FIELD(field, column)                                                              \
-	{field, "SELECT " column " FROM leads WHERE id = ?",                                  \
-	 "UPDATE leads SET " column " = nullif(?1, ''),"                                        \
+#define SET_FIELD(field, column) SET_FIELD_AS(field, column, column, "nullif(?1, '')")
+
+/* COLUMN shown as SHOWN, and set to VALUE (an SQL expression of ?1, the text given). */
+#define SET_FIELD_AS(field, column, shown, value)                                              \
+	{field, column, "SELECT " shown " FROM leads WHERE id = ?",                                   \
+	 "UPDATE leads SET " column " = " value ","                                             \
 	 " corrected = CASE WHEN instr(',' || corrected || ',', ',' || ?2 || ',') > 0"          \
 	 " THEN corrected WHEN corrected = '' THEN ?2 ELSE corrected || ',' || ?2 END,"          \
 	 " provenance = json_set(provenance, '$.' || ?2, 'coordinator: ' || ?3),"               \
@@ -1452,12 +1496,16 @@ static const struct settable settable[] = {
 	SET_FIELD("phone", "phone"),		    SET_FIELD("website", "website"),
 	SET_FIELD("postcode", "postcode"),	    SET_FIELD("area", "area"),
 	SET_FIELD("functions", "functions"),
+	SET_FIELD_AS("partnership", "is_partnership_enquiry",
+		     "CASE is_partnership_enquiry WHEN 1 THEN 'yes' ELSE 'no' END", "?1 = 'yes'"),
+	SET_FIELD_AS("out_of_area", "out_of_area",
+		     "CASE out_of_area WHEN 1 THEN 'yes' ELSE 'no' END", "?1 = 'yes'"),
 };
 
 const char *const store_settable_fields[] = {"organisation", "type",	 "contact",
 					     "email",	     "phone",	 "website",
 					     "postcode",     "area",	 "functions",
-					     NULL};
+					     "partnership",  "out_of_area", NULL};
 
 gboolean store_set_field(struct store *st, const char *lead_id, const char *field,
 			 const char *value, const char *actor, GError **error)
@@ -1477,7 +1525,7 @@ gboolean store_set_field(struct store *st, const char *lead_id, const char *fiel
 		return FALSE;
 	g_autofree char *old = current_value(st, f->select, lead_id, error);
 	g_autofree char *detail = g_strdup_printf("%s: '%s' -> '%s'", field, old ? old : "", value);
-	gboolean ok = old && exec(st, error, f->update, "sssis", value, field, actor,
+	gboolean ok = old && exec(st, error, f->update, "sssis", value, f->column, actor,
 				  now_seconds(), lead_id) &&
 		      store_add_event(st, lead_id, actor, "set", detail, error) &&
 		      store_index_lead(st, lead_id, error);
@@ -1544,6 +1592,24 @@ GPtrArray *store_lead_notes(struct store *st, const char *lead_id, GError **erro
 	if (rc == 0)
 		g_clear_pointer(&notes, g_ptr_array_unref);
 	return notes;
+}
+
+GPtrArray *store_lead_sources(struct store *st, const char *lead_id, GError **error)
+{
+	sqlite3_stmt *s = query(st, error,
+				"SELECT p.key || char(9) || p.value FROM leads l,"
+				" json_each(l.provenance) p WHERE l.id = ? ORDER BY p.key",
+				"s", lead_id);
+	if (!s)
+		return NULL;
+	GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW)
+		g_ptr_array_add(rows, col_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&rows, g_ptr_array_unref);
+	return rows;
 }
 
 gboolean store_last_seqno(struct store *st, gint64 *seqno, GError **error)

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 struct store;
+struct lead;
 
 /* Opens (creating and migrating) the database at PATH. */
 struct store *store_open(const char *path, GError **error);
@@ -155,6 +156,15 @@ gboolean store_clear_undeliverable(struct store *st, const char *address, GError
 gboolean store_outbox_note_bounce(struct store *st, GPtrArray *message_ids, const char *detail,
 				  GError **error);
 
+/* Fills the lead's empty fields from a later message's FIELDS; a field a coordinator
+ * corrected, or one already known, is left as it is. */
+gboolean store_fill_fields(struct store *st, const char *lead_id, const struct lead_fields *f,
+			   GError **error);
+
+/* Other leads from the same organisation (same normalised name, or the same mail domain
+ * when it is not a webmail provider's), newest first (struct lead *). */
+GPtrArray *store_related_leads(struct store *st, const struct lead *lead, GError **error);
+
 /* Marks that the partner wrote again: the lead shows unread mail. */
 gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error);
 
@@ -231,6 +241,8 @@ struct lead {
 	char *quarantine_reason;
 	char *ack_decision; /* of the first message */
 	char *corrected;    /* fields a coordinator set, comma-separated */
+	char *org_key;
+	char *domain;
 	gint64 created_at;
 	gint64 updated_at;
 	gint64 last_mail_at;
@@ -320,6 +332,9 @@ struct note {
 };
 void note_free(gpointer n);
 GPtrArray *store_lead_notes(struct store *st, const char *lead_id, GError **error);
+
+/* Where each field came from, as "field<TAB>source" strings in field order. */
+GPtrArray *store_lead_sources(struct store *st, const char *lead_id, GError **error);
 
 /* The fields a coordinator may set, in the order `overture set --help` lists them. */
 extern const char *const store_settable_fields[];
