@@ -14,6 +14,7 @@
 #define MAX_SIGNATURE_LINES 12
 #define UNSIGNED_TAIL_LINES 8 /* no sign-off: the last lines may still sign */
 #define MAX_LABEL_WORDS 8
+#define MAX_TEXT_BYTES (64 * 1024) /* an enquiry says who and what well before this */
 
 /* ---- the rules file ---- */
 
@@ -456,7 +457,8 @@ static char *title_case_word(const char *w, gboolean first)
 		gunichar c = g_utf8_get_char(p);
 		g_string_append_unichar(out, start ? g_unichar_toupper(c) : g_unichar_tolower(c));
 		start = c == '-' || c == '.' || c == 0x2019 ||
-			(c == '\'' && !(p[1] == 's' && !g_unichar_isalpha(g_utf8_get_char(p + 2))));
+			(c == '\'' && !(g_ascii_tolower(p[1]) == 's' &&
+					 !g_unichar_isalpha(g_utf8_get_char(p + 2))));
 	}
 	if (g_str_has_prefix(out->str, "Mc") && out->len > 2)
 		out->str[2] = g_ascii_toupper(out->str[2]);
@@ -1470,7 +1472,12 @@ static void read_sources(const struct extract_rules *r, const struct mail *mail,
 {
 	memset(s, 0, sizeof *s);
 	s->forwarded = find_forward(mail, &s->fwd);
-	s->text = drop_ignored_lines(r, s->forwarded ? skip_header_lines(s->fwd.text) : mail->text);
+	const char *own = s->forwarded ? skip_header_lines(s->fwd.text) : mail->text;
+	gsize len = strlen(own);
+	if (len > MAX_TEXT_BYTES)
+		len = g_utf8_find_prev_char(own, own + MAX_TEXT_BYTES + 1) - own;
+	g_autofree char *head = g_strndup(own, len);
+	s->text = drop_ignored_lines(r, head);
 	GHashTable *form = parse_form(r, s->text);
 	if (is_form(form))
 		s->form = form;

@@ -1152,7 +1152,9 @@ static const char *const export_columns[] = {
 static void csv_field(GString *out, const char *value)
 {
 	const char *v = value ? value : "";
-	gboolean formula = strchr("=+-@", v[0]) && v[0];
+	/* "+441632960123" is a telephone number, which no spreadsheet runs. */
+	gboolean phone = v[0] == '+' && v[1] && strspn(v + 1, "0123456789") == strlen(v + 1);
+	gboolean formula = strchr("=+-@", v[0]) && v[0] && !phone;
 	gboolean quote = formula || strpbrk(v, ",\"\r\n") != NULL;
 	if (!quote) {
 		g_string_append(out, v);
@@ -1254,8 +1256,9 @@ int cmd_export(int argc, char **argv)
 		    "4180 (UTF-8, CRLF, a header row).",
 		"Examples:\n  overture export --bom -o partners.csv\n"
 		"  overture export --status partner --function inclusion --format json\n\n"
-		"A value a spreadsheet would run as a formula (starting =, +, - or @) is\n"
-		"written with a leading apostrophe.");
+		"A value a spreadsheet would run as a formula (starting =, +, - or @; a\n"
+		"telephone number such as +441632960123 aside) is written with a leading\n"
+		"apostrophe.");
 	add_filter_entries(ctx, &o);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	int status = EX_OK;

@@ -720,14 +720,22 @@ gboolean store_refile_message(struct store *st, const char *id, const struct mes
 	       insert_attachments(st, id, mail, error);
 }
 
+#define KEEP(column)                                                                          \
+	column " = CASE WHEN instr(',' || corrected || ',', '," column ",') > 0 THEN " column     \
+	" ELSE ? END"
+
 gboolean store_requalify_lead(struct store *st, const char *lead_id, const struct lead_fields *f,
 			      const struct new_lead *n, GError **error)
 {
 	g_autofree char *prov = provenance_json(f->provenance);
+	/* A coordinator's corrections stay, and so does where they came from. */
 	return exec(st, error,
-		    "UPDATE leads SET status = ?, applicant_email = ?, contact_name = ?,"
-		    " organisation = ?, org_type = ?, phone = ?, website = ?, postcode = ?, area = ?,"
-		    " functions = ?, is_partnership_enquiry = ?, out_of_area = ?, provenance = ?,"
+		    "UPDATE leads SET status = ?, " KEEP("applicant_email") ", " KEEP("contact_name")
+		    ", " KEEP("organisation") ", " KEEP("org_type") ", " KEEP("phone") ", "
+		    KEEP("website") ", " KEEP("postcode") ", " KEEP("area") ", " KEEP("functions")
+		    ", " KEEP("is_partnership_enquiry") ", " KEEP("out_of_area") ","
+		    " provenance = json_patch(?, (SELECT json_group_object(key, value) FROM"
+		    " json_each(provenance) WHERE value LIKE 'coordinator:%')),"
 		    " subject = ?, quarantine_reason = NULL, ack_decision = ?, org_key = ?,"
 		    " domain = ?, updated_at = ? WHERE id = ?",
 		    "ssssssssssddsssssis", n->status, f->applicant_email, f->contact_name,
@@ -783,21 +791,50 @@ gboolean store_outbox_note_bounce(struct store *st, GPtrArray *message_ids, cons
 	return TRUE;
 }
 
-#define FILL(column)                                                                          \
-	" " column " = CASE WHEN " column " IS NULL AND instr(',' || corrected || ',', ',"     \
-	column ",') = 0 THEN ? ELSE " column " END"
+/* Fills COLUMN with VALUE when it is empty and no coordinator corrected it; *FILLED says
+ * whether it did. */
+static gboolean fill_column(struct store *st, const char *lead_id, const char *column,
+			    const char *value, const char *source, gboolean *filled, GError **error)
+{
+	*filled = FALSE;
+	if (!value || !*value)
+		return TRUE;
+	g_autofree char *sql = g_strdup_printf(
+		"UPDATE leads SET %s = ?1, provenance = CASE WHEN ?2 IS NULL THEN provenance ELSE"
+		" json_set(provenance, '$.%s', ?2) END WHERE id = ?3 AND %s IS NULL"
+		" AND instr(',' || corrected || ',', ',%s,') = 0",
+		column, column, column, column);
+	if (!exec(st, error, sql, "sss", value, source, lead_id))
+		return FALSE;
+	*filled = sqlite3_changes(st->db) == 1;
+	return TRUE;
+}
 
 gboolean store_fill_fields(struct store *st, const char *lead_id, const struct lead_fields *f,
 			   GError **error)
 {
-	return exec(st, error,
-		    "UPDATE leads SET" FILL("contact_name") "," FILL("organisation") "," FILL(
-			    "org_type") "," FILL("phone") "," FILL("website") "," FILL("postcode")
-			    "," FILL("area") "," FILL("functions") "," FILL("org_key") "," FILL(
-				    "domain") " WHERE id = ?",
-		    "sssssssssss", f->contact_name, f->organisation, f->org_type, f->phone, f->website,
-		    f->postcode, f->area, f->functions && *f->functions ? f->functions : NULL,
-		    f->org_key, f->domain, lead_id);
+	const struct {
+		const char *column, *value;
+	} fields[] = {
+		{"contact_name", f->contact_name}, {"organisation", f->organisation},
+		{"org_type", f->org_type},	   {"phone", f->phone},
+		{"website", f->website},	   {"postcode", f->postcode},
+		{"area", f->area},		   {"functions", f->functions},
+		{"org_key", f->org_key},	   {"domain", f->domain},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+		const char *from = g_hash_table_lookup(f->provenance, fields[i].column);
+		g_autofree char *source = from ? g_strdup_printf("later message: %s", from) : NULL;
+		gboolean filled;
+		if (!fill_column(st, lead_id, fields[i].column, fields[i].value, source, &filled,
+				 error))
+			return FALSE;
+		g_autofree char *detail = g_strdup_printf("%s: '%s' (%s)", fields[i].column,
+							  fields[i].value, from ? from : "");
+		if (filled && from && !store_add_event(st, lead_id, "overture", "filled", detail, error))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error)

@@ -39,6 +39,7 @@ int main(int argc, char **argv)
 	add_json_tests();
 	add_table_tests();
 	add_outbox_tests();
+	add_extract_tests();
 	int status = g_test_run();
 	g_mime_shutdown();
 	return status;

@@ -13,6 +13,7 @@ void add_classify_tests(void);
 void add_json_tests(void);
 void add_table_tests(void);
 void add_outbox_tests(void);
+void add_extract_tests(void);
 
 /* Writes TEXT to a new temporary file and returns its path (g_free; unlink when done). */
 char *unit_temp_file(const char *text);
