@@ -80,7 +80,7 @@ check: build/.test-deps overture build/check/overture build/check/unit build/fuz
 #   make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 300
 CHECK_FUZZ_SECONDS ?= 30
-FUZZ_SRCS = $(filter-out src/cli.c src/daemon.c,$(LIB_SRCS))
+FUZZ_SRCS = $(filter-out src/cli.c src/review.c src/daemon.c,$(LIB_SRCS))
 
 build/.fuzz-deps: tests/install-deps.sh
 	@tests/install-deps.sh --fuzz

@@ -19,6 +19,7 @@
 static char path[] = "/tmp/overture-fuzz-XXXXXX";
 static int fd = -1;
 static struct config cfg;
+static struct extract_rules *rules;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,6 +40,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.hub.own_list_ids = own_lists;
 	cfg.smtp.from_address = "hub@hub.test";
 	cfg.ack.trusted_authserv_ids = trusted;
+	static char *areas[] = {"DE", "S", NULL};
+	cfg.hub.name = "Riverside Music Hub";
+	cfg.hub.postcode_areas = areas;
+	const char *file = getenv("OVERTURE_RULES");
+	GError *error = NULL;
+	rules = extract_rules_load(file ? file : "templates/extract.ini", &error);
+	if (!rules) {
+		fprintf(stderr, "fuzz_mail: %s (run from the top of the tree)\n", error->message);
+		abort();
+	}
 	return 0;
 }
 
@@ -60,7 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct verdict v;
 		struct lead_fields f;
 		classify_mail(m, &cfg, &v);
-		extract_fields(m, &cfg, &f);
+		extract_fields(m, &cfg, rules, &f);
+		const char *fields[] = {f.applicant_email, f.contact_name, f.organisation, f.org_type,
+					f.phone, f.website, f.postcode, f.area, f.functions};
+		for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+			if (fields[i])
+				use_text(fields[i]);
 		struct dsn d;
 		if (classify_parse_dsn(m->delivery_status, &d))
 			dsn_clear(&d);
