@@ -114,13 +114,13 @@ static void print_leads_tsv(GPtrArray *leads)
 static gboolean json_related_refs(struct json *j, struct store *st, const struct lead *l,
 				  GError **error)
 {
-	g_autoptr(GPtrArray) related = store_related_leads(st, l, error);
+	g_autoptr(GPtrArray) related = store_related_refs(st, l, error);
 	if (!related)
 		return FALSE;
 	json_key(j, "related");
 	json_begin_array(j);
 	for (guint i = 0; i < related->len; i++)
-		json_string(j, ((struct lead *)related->pdata[i])->ref);
+		json_string(j, related->pdata[i]);
 	json_end_array(j);
 	return TRUE;
 }
@@ -153,11 +153,16 @@ static int list_leads(const struct lead_filter *filter)
 	if (!st)
 		return status;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) leads = store_list_leads(st, filter, &error);
-	gint64 total = 0;
-	if (!leads || (filter->limit && (gint64)leads->len == filter->limit &&
-		       !store_count_leads(st, filter, &total, &error)))
+	/* One lead more than shown says whether there are more, without counting them all. */
+	struct lead_filter one_more = *filter;
+	if (one_more.limit)
+		one_more.limit++;
+	g_autoptr(GPtrArray) leads = store_list_leads(st, &one_more, &error);
+	if (!leads)
 		return cli_fail(error);
+	gboolean more = filter->limit && (gint64)leads->len > filter->limit;
+	if (more)
+		g_ptr_array_set_size(leads, filter->limit);
 	if (cli_opt_json) {
 		if (!print_leads_json(st, leads, &error))
 			return cli_fail(error);
@@ -169,10 +174,10 @@ static int list_leads(const struct lead_filter *filter)
 	}
 	if (!leads->len && isatty(STDOUT_FILENO) && !cli_opt_json)
 		g_print("No leads match. (New leads appear when `overture run` files new mail.)\n");
-	if (total > (gint64)leads->len)
-		g_printerr("overture: showing the newest %u of %" G_GINT64_FORMAT
-			   " leads; --limit N or --all shows more\n",
-			   leads->len, total);
+	if (more)
+		g_printerr("overture: showing the newest %u leads; more match: --limit N or --all "
+			   "shows them\n",
+			   leads->len);
 	return EX_OK;
 }
 

@@ -40,10 +40,11 @@ static const char *const migrations[] = {
 	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, read_at INTEGER,"
 	" UNIQUE (year, seq));"
 	"CREATE INDEX leads_created ON leads (created_at DESC, seq DESC);"
+	"CREATE INDEX leads_queue ON leads (is_partnership_enquiry, created_at DESC, seq DESC);"
 	"CREATE INDEX leads_status ON leads (status, created_at DESC);"
 	"CREATE INDEX leads_applicant ON leads (applicant_email);"
-	"CREATE INDEX leads_org_key ON leads (org_key);"
-	"CREATE INDEX leads_domain ON leads (domain);"
+	"CREATE INDEX leads_org_key ON leads (org_key, created_at, id, ref);"
+	"CREATE INDEX leads_domain ON leads (domain, created_at, id, ref);"
 	/* Search: one row per lead (rowid = leads.rowid), its words folded to lower-case
 	 * ASCII by the program so that "lukasz" finds Łukasz (see store_index_lead). */
 	"CREATE VIRTUAL TABLE lead_search USING fts5 (body,"
@@ -1195,14 +1196,15 @@ static char *fts_query(const char *search)
 /* The WHERE part of a lead query for FILTER. */
 static void add_filter(struct sql *q, const struct lead_filter *f)
 {
-	if (f && f->search) {
-		g_autofree char *match = fts_query(f->search);
-		sql_text(q, " JOIN lead_search ON lead_search.rowid = l.rowid AND lead_search MATCH ?",
-			 *match ? match : "\"\"");
-	}
 	g_string_append(q->text, " WHERE 1");
 	if (!f)
 		return;
+	if (f->search) {
+		/* The full-text match is run once, not once per lead the other terms select. */
+		g_autofree char *match = fts_query(f->search);
+		sql_text(q, " AND l.rowid IN (SELECT rowid FROM lead_search WHERE lead_search MATCH ?)",
+			 *match ? match : "\"\"");
+	}
 	if (f->status)
 		sql_text(q, " AND l.status = ?", f->status);
 	if (f->since)
@@ -1218,8 +1220,10 @@ static void add_filter(struct sql *q, const struct lead_filter *f)
 		sql_text(q, " AND l.assigned_to = ?", f->assigned);
 	if (f->unread)
 		g_string_append(q->text, " AND l.unread");
+	/* With a search the matches drive the query ("+" keeps the queue's index out). */
 	if (f->partnership_only)
-		g_string_append(q->text, " AND l.is_partnership_enquiry");
+		g_string_append(q->text, f->search ? " AND +l.is_partnership_enquiry = 1"
+						   : " AND l.is_partnership_enquiry = 1");
 	if (f->after_seqno)
 		sql_int(q, " AND l.rowid > ?", f->after_seqno);
 }
@@ -1244,17 +1248,6 @@ GPtrArray *store_list_leads(struct store *st, const struct lead_filter *filter, 
 	if (rc == 0)
 		g_clear_pointer(&leads, g_ptr_array_unref);
 	return leads;
-}
-
-gboolean store_count_leads(struct store *st, const struct lead_filter *filter, gint64 *count,
-			   GError **error)
-{
-	struct sql q;
-	sql_init(&q, "SELECT count(*) FROM leads l");
-	add_filter(&q, filter);
-	sqlite3_stmt *s = sql_prepare(st, &q, error);
-	sql_clear(&q);
-	return count_rows(st, s, count, error);
 }
 
 /* Appends every column of every row of S to BODY. */
@@ -1304,13 +1297,34 @@ gboolean store_index_lead(struct store *st, const char *lead_id, GError **error)
 		    folded);
 }
 
+#define RELATED_LEADS                                                                          \
+	" FROM leads l WHERE l.id != ?1 AND ((?2 IS NOT NULL AND l.org_key = ?2) OR"           \
+	" (?3 IS NOT NULL AND l.domain = ?3)) ORDER BY l.created_at DESC LIMIT 20"
+
+GPtrArray *store_related_refs(struct store *st, const struct lead *lead, GError **error)
+{
+	GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
+	if (!lead->org_key && !lead->domain)
+		return refs;
+	sqlite3_stmt *s = query(st, error, "SELECT l.ref" RELATED_LEADS, "sss", lead->id,
+				lead->org_key, lead->domain);
+	if (!s) {
+		g_ptr_array_unref(refs);
+		return NULL;
+	}
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW)
+		g_ptr_array_add(refs, col_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&refs, g_ptr_array_unref);
+	return refs;
+}
+
 GPtrArray *store_related_leads(struct store *st, const struct lead *lead, GError **error)
 {
-	sqlite3_stmt *s = query(st, error,
-				"SELECT " LEAD_COLUMNS " FROM leads l WHERE l.id != ?1 AND"
-				" ((?2 IS NOT NULL AND l.org_key = ?2) OR (?3 IS NOT NULL AND"
-				" l.domain = ?3)) ORDER BY l.created_at DESC LIMIT 20",
-				"sss", lead->id, lead->org_key, lead->domain);
+	sqlite3_stmt *s = query(st, error, "SELECT " LEAD_COLUMNS RELATED_LEADS, "sss", lead->id,
+				lead->org_key, lead->domain);
 	if (!s)
 		return NULL;
 	GPtrArray *leads = g_ptr_array_new_with_free_func(lead_free);

@@ -164,6 +164,8 @@ gboolean store_fill_fields(struct store *st, const char *lead_id, const struct l
 /* Other leads from the same organisation (same normalised name, or the same mail domain
  * when it is not a webmail provider's), newest first (struct lead *). */
 GPtrArray *store_related_leads(struct store *st, const struct lead *lead, GError **error);
+/* Their references only (char *), for lists. */
+GPtrArray *store_related_refs(struct store *st, const struct lead *lead, GError **error);
 
 /* Marks that the partner wrote again: the lead shows unread mail. */
 gboolean store_mark_lead_unread(struct store *st, const char *lead_id, GError **error);
@@ -266,8 +268,6 @@ struct lead_filter {
 
 /* Leads matching FILTER, newest first. */
 GPtrArray *store_list_leads(struct store *st, const struct lead_filter *filter, GError **error);
-gboolean store_count_leads(struct store *st, const struct lead_filter *filter, gint64 *count,
-			   GError **error);
 /* The lead with reference REF (any case) or id; NULL with OV_ERROR_NOT_FOUND. */
 struct lead *store_get_lead(struct store *st, const char *ref, GError **error);
 

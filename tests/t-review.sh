@@ -111,7 +111,7 @@ unlike "$unread" "$L" "--unread leaves out a lead a coordinator has opened"
 like "$unread" "$T" "and keeps the others"
 overture leads -c "$cfg" --limit 2 >"$dir/two" 2>"$dir/err"
 is "$(wc -l <"$dir/two")" 2 "--limit N shows N"
-like "$(cat "$dir/err")" "showing the newest 2 of 4 leads; --limit N or --all shows more" "and says how many match"
+like "$(cat "$dir/err")" "showing the newest 2 leads; more match: --limit N or --all shows them" "and says that more match"
 is "$(overture leads -c "$cfg" --all | wc -l)" 4 "--all shows all"
 tty_out=$(COLUMNS=80 script -qc "$OVERTURE leads -c $cfg" /dev/null | tr -d '\r')
 like "$(echo "$tty_out" | head -1)" "^REF +STATUS +FL +RECEIVED +FROM" "on a terminal: a table with a header"
