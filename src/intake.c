@@ -460,6 +460,8 @@ static gboolean file_quarantined(struct intake *in, const struct imap_meta *meta
 		memset(&fields, 0, sizeof fields);
 		fields.provenance = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	}
+	/* Whatever part of it was read, a coordinator must see it in the queue. */
+	fields.is_partnership_enquiry = TRUE;
 	struct plan p = {.kind = "quarantined", .new_lead = TRUE, .status = "quarantined"};
 	p.quarantine_reason = g_strdup(reason);
 	p.decision = g_strdup_printf("withheld: quarantined (%s)", reason);

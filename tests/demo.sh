@@ -45,6 +45,13 @@ imap_message tom@riverside-music.org.test "$uid" | tr -d '\r' |
 echo
 imap_message tom@riverside-music.org.test "$uid" | mailtool text
 
+say "overture leads --function inclusion  (filtered by what the partners offer)"
+overture leads -c "$cfg" --function inclusion | cut -f1,2,6,7
+
+say "overture export --format json  (the fields read from each enquiry)"
+overture export -c "$cfg" --format json |
+	jq -r '.[] | "\(.ref)  \(.organisation // "-")  [\(.org_type // "-")]  \(.functions | join(", "))"'
+
 say "The out-of-office reply was filed but not acknowledged"
 sqlite3 "$dir/data/overture.db" \
 	"SELECT from_addr || ': ' || decision FROM messages WHERE kind = 'robot'"

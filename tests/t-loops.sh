@@ -52,14 +52,17 @@ Content-Type: text/plain; charset=utf-8
 Hostile one.
 MAIL
 cat >"$dir/evil2.eml" <<'MAIL'
-From: "<script>alert(1)</script> <b>Bold</b> & Co" <html@hostile.test>
+From: Html Tester <html@hostile.test>
 To: hub@hub.test
 Subject: <img src=x onerror=alert(2)>
 Message-ID: <evil2@hostile.test>
 MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 
-Hostile two.
+Name: Html Tester
+Email: html@hostile.test
+Organisation: <script>alert(1)</script> <b>Bold</b> & Co
+Message: Hostile two.
 MAIL
 printf 'From: Ren\xe9e \xabRaw\xbb <raw8@hostile.test>\nTo: hub@hub.test\nSubject: Caf\xe9 8-bit\nMessage-ID: <evil3@hostile.test>\n\nHostile three.\n' >"$dir/evil3.eml"
 for n in 1 2 3; do
@@ -72,16 +75,16 @@ wait_queue_empty
 ack1=$(imap_message evil@hostile.test "$(imap_uids evil@hostile.test)" | tr -d '\r')
 headers1=$(echo "$ack1" | sed '/^$/q')
 unlike "$headers1" "^(Bcc|X-Injected|X-Injected-Subject):" "CR/LF in a name or subject adds no header to the ack"
-like "$(echo "$ack1" | mailtool header Subject)" "Hello X-Injected-Subject: yes Body injection from Evil Bcc: victim@evil.test X-Injected: yes" "the words stay inside the Subject, on one line"
-is "$(echo "$ack1" | mailtool header To)" '"Evil Bcc: victim@evil.test X-Injected: yes" <evil@hostile.test>' "and inside the To display name (quoted)"
+like "$(echo "$ack1" | mailtool header Subject)" "^Re: Hello X-Injected-Subject: yes Body injection from \\[EOI-" "the words stay inside the Subject, on one line"
+is "$(echo "$ack1" | mailtool header To)" 'evil@hostile.test' "a display name with headers in it is no person's name: the bare address"
 unlike "$(cat "$MS/log/postfix.log")" "injected Bcc header" "Postfix saw no Bcc header in any mail"
 is "$(imap_count victim@evil.test)" 0 "nothing reached the injected Bcc address"
 
 ack2=$(imap_message html@hostile.test "$(imap_uids html@hostile.test)" | tr -d '\r')
 html2=$(echo "$ack2" | mailtool html)
-like "$html2" "Dear &lt;script&gt;alert\\(1\\)&lt;/script&gt; &lt;b&gt;Bold&lt;/b&gt; &amp; Co," "HTML in a name is escaped in the HTML part"
-unlike "$html2" "<script>|<b>Bold" "no markup from the mail reaches the HTML part"
-like "$(echo "$ack2" | mailtool text)" "Dear <script>alert\\(1\\)</script> <b>Bold</b> & Co," "the text part shows the name as written"
+like "$html2" "on behalf of &lt;script&gt;alert\\(1\\)&lt;/script&gt; &lt;b&gt;Bold&lt;/b&gt; &amp; Co" "HTML in a form's organisation is escaped in the HTML part"
+unlike "$html2" "<script>|<b>Bold|<img" "no markup from the mail reaches the HTML part"
+like "$(echo "$ack2" | mailtool text | tr -s ' \n' '  ')" "on behalf of <script>alert\\(1\\)</script> <b>Bold</b> & Co" "the text part shows it as written"
 
 ack3=$(imap_message raw8@hostile.test "$(imap_uids raw8@hostile.test)" | tr -d '\r')
 is "$(echo "$ack3" | mailtool header To)" "Renée «Raw» <raw8@hostile.test>" "a raw 8-bit name (windows-1252) is decoded and re-encoded properly"

@@ -43,9 +43,15 @@ wait "$deliverer"
 wait_queue_empty
 
 # Let one daemon finish the work.
+started=$(grep -c "overture started" "$dir/daemon.log")
 "$BIN" run -c "$cfg" 2>>"$dir/daemon.log" &
 daemon=$!
 mailstack_track $daemon
+# A SIGTERM before it has set up its signal handling would kill it outright.
+for i in $(seq 1 100); do
+	[ "$(grep -c "overture started" "$dir/daemon.log")" -gt "$started" ] && break
+	sleep 0.1
+done
 for i in $(seq 1 600); do
 	filed=$(sqlite3 "$STORE" "SELECT count(*) FROM leads" 2>/dev/null)
 	unsent=$(sqlite3 "$STORE" "SELECT count(*) FROM outbox WHERE status != 'sent'" 2>/dev/null)
