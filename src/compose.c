@@ -15,11 +15,13 @@
 #define TEXT_WIDTH 72 /* plain-text lines are wrapped after the values are filled in */
 
 static const char *const ack_placeholders[] = {
-	"reference", "hub_name", "hub_address", "contact_name", "organisation",
-	"applicant_email", "their_subject", "functions", NULL};
+	"reference", "hub_name",     "hub_address", "contact_name", "organisation",
+	"org_type",  "applicant_email", "phone",    "website",	   "postcode",
+	"area",	     "their_subject", "functions",  NULL};
 static const char *const notify_placeholders[] = {
-	"reference", "hub_name", "hub_address", "contact_name", "organisation",
-	"applicant_email", "their_subject", "functions", "excerpt", "org_type", "phone", NULL};
+	"reference", "hub_name",     "hub_address", "contact_name", "organisation",
+	"org_type",  "applicant_email", "phone",    "website",	   "postcode",
+	"area",	     "their_subject", "functions",  "excerpt",	   NULL};
 static const char *const digest_placeholders[] = {"hub_name", "count", "leads", "date", NULL};
 
 void templates_free(struct templates *t)
@@ -152,7 +154,12 @@ GHashTable *compose_ack_values(const struct config *cfg, const char *ref,
 	put(v, "hub_address", cfg->hub.address);
 	put(v, "contact_name", fields->contact_name);
 	put(v, "organisation", fields->organisation);
+	put(v, "org_type", fields->org_type);
 	put(v, "applicant_email", fields->applicant_email);
+	put(v, "phone", fields->phone);
+	put(v, "website", fields->website);
+	put(v, "postcode", fields->postcode);
+	put(v, "area", fields->area);
 	put(v, "their_subject", incoming ? incoming->subject : "");
 	g_autofree char *functions = functions_in_words(fields->functions);
 	put(v, "functions", functions);
@@ -303,8 +310,6 @@ struct outgoing *compose_notification(const struct config *cfg, const struct tem
 	const char *body = incoming && incoming->text ? incoming->text : "";
 	g_autofree char *excerpt = g_utf8_substring(body, 0, MIN(g_utf8_strlen(body, -1), 1200));
 	g_hash_table_replace(values, g_strdup("excerpt"), g_strdup(excerpt));
-	g_hash_table_replace(values, g_strdup("org_type"), g_strdup(fields->org_type ? fields->org_type : ""));
-	g_hash_table_replace(values, g_strdup("phone"), g_strdup(fields->phone ? fields->phone : ""));
 	g_autofree char *subject = template_render(t->notify_subject, values, TEMPLATE_PLAIN, error);
 	g_autofree char *raw_text = subject ? template_render(t->notify_txt, values, TEMPLATE_PLAIN, error) : NULL;
 	g_autofree char *text = raw_text ? text_wrap(raw_text, TEXT_WIDTH) : NULL;
