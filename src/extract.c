@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "header.h"
 #include "lead.h"
+#include "text.h"
 
 #include <string.h>
 
@@ -420,18 +421,11 @@ static char *bare_website(const char *text)
 	return g_strconcat("https://", lower, NULL);
 }
 
-static gboolean has_lower(const char *s)
+/* Whether some character of S is one IS_CASE accepts (g_unichar_islower, ...isupper). */
+static gboolean has_case(const char *s, gboolean (*is_case)(gunichar))
 {
 	for (const char *p = s; *p; p = g_utf8_next_char(p))
-		if (g_unichar_islower(g_utf8_get_char(p)))
-			return TRUE;
-	return FALSE;
-}
-
-static gboolean has_upper(const char *s)
-{
-	for (const char *p = s; *p; p = g_utf8_next_char(p))
-		if (g_unichar_isupper(g_utf8_get_char(p)))
+		if (is_case(g_utf8_get_char(p)))
 			return TRUE;
 	return FALSE;
 }
@@ -479,7 +473,7 @@ static char *title_case(const char *s)
 /* Applies title case to text written all in capitals or all in small letters. */
 static char *fix_case(const char *s)
 {
-	if (has_lower(s) && has_upper(s))
+	if (has_case(s, g_unichar_islower) && has_case(s, g_unichar_isupper))
 		return g_strdup(s);
 	return title_case(s);
 }
@@ -1155,23 +1149,22 @@ static gboolean forwarded_sender(const char *text, struct forwarded *f)
 	return FALSE;
 }
 
-/* The forwarded message after a marker in TEXT ("---------- Forwarded message",
- * Outlook's "-----Original Message-----" under a "FW:" subject). */
+/* The forwarded message after a marker line in TEXT ("---------- Forwarded message";
+ * under a "FW:" subject also Outlook's "-----Original Message-----" or a rule of
+ * underscores). */
 static gboolean forward_in_text(const char *text, gboolean fwd_subject, struct forwarded *f)
 {
-	static const char *const markers[] = {"Forwarded message", "Begin forwarded message",
-					       "Original Message", "Weitergeleitete Nachricht",
-					       "________________________________", NULL};
-	for (const char *const *m = markers; text && *m; m++) {
-		const char *at = strstr(text, *m);
-		gboolean says_forward = strstr(*m, "orward") || strstr(*m, "eitergeleitet");
-		if (!at || (!fwd_subject && !says_forward))
-			continue;
-		const char *after = strchr(at, '\n');
-		if (after && forwarded_sender(after + 1, f)) {
-			f->text = after + 1;
+	for (const char *line = text; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		g_autofree char *one = g_strndup(line, eol ? (gsize)(eol - line) : strlen(line));
+		gboolean marker = text_is_forward_marker(one) ||
+				  (fwd_subject && (text_is_original_message(one) ||
+						   g_str_has_prefix(g_strchug(one), "_____")));
+		if (marker && eol && forwarded_sender(eol + 1, f)) {
+			f->text = eol + 1;
 			return TRUE;
 		}
+		line = eol ? eol + 1 : NULL;
 	}
 	return FALSE;
 }

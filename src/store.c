@@ -205,6 +205,28 @@ static char *col_text(sqlite3_stmt *s, int i)
 	return t ? g_strdup((const char *)t) : NULL;
 }
 
+static gpointer read_first_text(sqlite3_stmt *s)
+{
+	return col_text(s, 0);
+}
+
+/* Every row of S (NULL: its prepare failed) read by READ_ROW into a new array whose
+ * elements FREE_ROW frees; finalizes S. NULL on an error. */
+static GPtrArray *read_rows(struct store *st, sqlite3_stmt *s, gpointer (*read_row)(sqlite3_stmt *),
+			    GDestroyNotify free_row, GError **error)
+{
+	if (!s)
+		return NULL;
+	GPtrArray *rows = g_ptr_array_new_with_free_func(free_row);
+	int rc;
+	while ((rc = step(st, s, error)) == SQLITE_ROW)
+		g_ptr_array_add(rows, read_row(s));
+	sqlite3_finalize(s);
+	if (rc == 0)
+		g_clear_pointer(&rows, g_ptr_array_unref);
+	return rows;
+}
+
 gboolean store_begin(struct store *st, GError **error)
 {
 	return exec_script(st, "BEGIN IMMEDIATE", error);
@@ -1068,7 +1090,7 @@ void lead_free(gpointer p)
 	" l.quarantine_reason, l.created_at, l.updated_at, l.ack_decision, l.message_count,"    \
 	" l.corrected, l.last_mail_at, l.read_at, l.org_key, l.domain"
 
-static struct lead *read_lead(sqlite3_stmt *s)
+static gpointer read_lead(sqlite3_stmt *s)
 {
 	struct lead *l = g_new0(struct lead, 1);
 	int c = 0;
@@ -1238,16 +1260,7 @@ GPtrArray *store_list_leads(struct store *st, const struct lead_filter *filter, 
 		sql_int(&q, " LIMIT ?", filter->limit);
 	sqlite3_stmt *s = sql_prepare(st, &q, error);
 	sql_clear(&q);
-	if (!s)
-		return NULL;
-	GPtrArray *leads = g_ptr_array_new_with_free_func(lead_free);
-	int rc;
-	while ((rc = step(st, s, error)) == SQLITE_ROW)
-		g_ptr_array_add(leads, read_lead(s));
-	sqlite3_finalize(s);
-	if (rc == 0)
-		g_clear_pointer(&leads, g_ptr_array_unref);
-	return leads;
+	return read_rows(st, s, read_lead, lead_free, error);
 }
 
 /* Appends every column of every row of S to BODY. */
@@ -1303,38 +1316,20 @@ gboolean store_index_lead(struct store *st, const char *lead_id, GError **error)
 
 GPtrArray *store_related_refs(struct store *st, const struct lead *lead, GError **error)
 {
-	GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
 	if (!lead->org_key && !lead->domain)
-		return refs;
-	sqlite3_stmt *s = query(st, error, "SELECT l.ref" RELATED_LEADS, "sss", lead->id,
-				lead->org_key, lead->domain);
-	if (!s) {
-		g_ptr_array_unref(refs);
-		return NULL;
-	}
-	int rc;
-	while ((rc = step(st, s, error)) == SQLITE_ROW)
-		g_ptr_array_add(refs, col_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc == 0)
-		g_clear_pointer(&refs, g_ptr_array_unref);
-	return refs;
+		return g_ptr_array_new_with_free_func(g_free);
+	return read_rows(st,
+			 query(st, error, "SELECT l.ref" RELATED_LEADS, "sss", lead->id,
+			       lead->org_key, lead->domain),
+			 read_first_text, g_free, error);
 }
 
 GPtrArray *store_related_leads(struct store *st, const struct lead *lead, GError **error)
 {
-	sqlite3_stmt *s = query(st, error, "SELECT " LEAD_COLUMNS RELATED_LEADS, "sss", lead->id,
-				lead->org_key, lead->domain);
-	if (!s)
-		return NULL;
-	GPtrArray *leads = g_ptr_array_new_with_free_func(lead_free);
-	int rc;
-	while ((rc = step(st, s, error)) == SQLITE_ROW)
-		g_ptr_array_add(leads, read_lead(s));
-	sqlite3_finalize(s);
-	if (rc == 0)
-		g_clear_pointer(&leads, g_ptr_array_unref);
-	return leads;
+	return read_rows(st,
+			 query(st, error, "SELECT " LEAD_COLUMNS RELATED_LEADS, "sss", lead->id,
+			       lead->org_key, lead->domain),
+			 read_lead, lead_free, error);
 }
 
 struct lead *store_get_lead(struct store *st, const char *ref, GError **error)
@@ -1408,38 +1403,36 @@ static gboolean read_attachments(struct store *st, struct stored_message *m, GEr
 	return rc != 0;
 }
 
+static gpointer read_message(sqlite3_stmt *s)
+{
+	struct stored_message *m = g_new0(struct stored_message, 1);
+	m->id = col_text(s, 0);
+	m->kind = col_text(s, 1);
+	m->message_id = col_text(s, 2);
+	m->from_name = col_text(s, 3);
+	m->from_addr = col_text(s, 4);
+	m->subject = col_text(s, 5);
+	m->date = sqlite3_column_int64(s, 6);
+	m->filed_at = sqlite3_column_int64(s, 7);
+	m->text = col_text(s, 8);
+	m->decision = col_text(s, 9);
+	m->raw_path = col_text(s, 10);
+	m->quoted = col_text(s, 11);
+	m->attachments = g_ptr_array_new_with_free_func(stored_attachment_free);
+	return m;
+}
+
 GPtrArray *store_lead_messages(struct store *st, const char *lead_id, GError **error)
 {
-	sqlite3_stmt *s = query(st, error,
-				"SELECT id, kind, message_id, from_name, from_addr, subject, date,"
-				" filed_at, text, decision, raw_path, quoted FROM messages"
-				" WHERE lead_id = ? ORDER BY filed_at, rowid",
-				"s", lead_id);
-	if (!s)
-		return NULL;
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(stored_message_free);
-	int rc;
-	while ((rc = step(st, s, error)) == SQLITE_ROW) {
-		struct stored_message *m = g_new0(struct stored_message, 1);
-		m->id = col_text(s, 0);
-		m->kind = col_text(s, 1);
-		m->message_id = col_text(s, 2);
-		m->from_name = col_text(s, 3);
-		m->from_addr = col_text(s, 4);
-		m->subject = col_text(s, 5);
-		m->date = sqlite3_column_int64(s, 6);
-		m->filed_at = sqlite3_column_int64(s, 7);
-		m->text = col_text(s, 8);
-		m->decision = col_text(s, 9);
-		m->raw_path = col_text(s, 10);
-		m->quoted = col_text(s, 11);
-		m->attachments = g_ptr_array_new_with_free_func(stored_attachment_free);
-		g_ptr_array_add(list, m);
-	}
-	sqlite3_finalize(s);
-	if (rc == 0)
-		return NULL;
-	for (guint i = 0; i < list->len; i++)
+	g_autoptr(GPtrArray) list = read_rows(
+		st,
+		query(st, error,
+		      "SELECT id, kind, message_id, from_name, from_addr, subject, date,"
+		      " filed_at, text, decision, raw_path, quoted FROM messages"
+		      " WHERE lead_id = ? ORDER BY filed_at, rowid",
+		      "s", lead_id),
+		read_message, stored_message_free, error);
+	for (guint i = 0; list && i < list->len; i++)
 		if (!read_attachments(st, list->pdata[i], error))
 			return NULL;
 	return g_steal_pointer(&list);
@@ -1454,28 +1447,24 @@ void event_free(gpointer p)
 	g_free(e);
 }
 
+static gpointer read_event(sqlite3_stmt *s)
+{
+	struct event *e = g_new0(struct event, 1);
+	e->actor = col_text(s, 0);
+	e->action = col_text(s, 1);
+	e->detail = col_text(s, 2);
+	e->at = sqlite3_column_int64(s, 3);
+	return e;
+}
+
 GPtrArray *store_lead_events(struct store *st, const char *lead_id, GError **error)
 {
-	sqlite3_stmt *s = query(st, error,
-				"SELECT actor, action, detail, created_at FROM events"
-				" WHERE lead_id = ? ORDER BY id",
-				"s", lead_id);
-	if (!s)
-		return NULL;
-	GPtrArray *list = g_ptr_array_new_with_free_func(event_free);
-	int rc;
-	while ((rc = step(st, s, error)) == SQLITE_ROW) {
-		struct event *e = g_new0(struct event, 1);
-		e->actor = col_text(s, 0);
-		e->action = col_text(s, 1);
-		e->detail = col_text(s, 2);
-		e->at = sqlite3_column_int64(s, 3);
-		g_ptr_array_add(list, e);
-	}
-	sqlite3_finalize(s);
-	if (rc == 0)
-		g_clear_pointer(&list, g_ptr_array_unref);
-	return list;
+	return read_rows(st,
+			 query(st, error,
+			       "SELECT actor, action, detail, created_at FROM events"
+			       " WHERE lead_id = ? ORDER BY id",
+			       "s", lead_id),
+			 read_event, event_free, error);
 }
 
 /* ---- coordinators' changes ---- */
@@ -1622,45 +1611,33 @@ void note_free(gpointer p)
 	g_free(n);
 }
 
+static gpointer read_note(sqlite3_stmt *s)
+{
+	struct note *n = g_new0(struct note, 1);
+	n->author = col_text(s, 0);
+	n->text = col_text(s, 1);
+	n->at = sqlite3_column_int64(s, 2);
+	return n;
+}
+
 GPtrArray *store_lead_notes(struct store *st, const char *lead_id, GError **error)
 {
-	sqlite3_stmt *s = query(st, error,
-				"SELECT author, text, created_at FROM notes WHERE lead_id = ?"
-				" ORDER BY id",
-				"s", lead_id);
-	if (!s)
-		return NULL;
-	GPtrArray *notes = g_ptr_array_new_with_free_func(note_free);
-	int rc;
-	while ((rc = step(st, s, error)) == SQLITE_ROW) {
-		struct note *n = g_new0(struct note, 1);
-		n->author = col_text(s, 0);
-		n->text = col_text(s, 1);
-		n->at = sqlite3_column_int64(s, 2);
-		g_ptr_array_add(notes, n);
-	}
-	sqlite3_finalize(s);
-	if (rc == 0)
-		g_clear_pointer(&notes, g_ptr_array_unref);
-	return notes;
+	return read_rows(st,
+			 query(st, error,
+			       "SELECT author, text, created_at FROM notes WHERE lead_id = ?"
+			       " ORDER BY id",
+			       "s", lead_id),
+			 read_note, note_free, error);
 }
 
 GPtrArray *store_lead_sources(struct store *st, const char *lead_id, GError **error)
 {
-	sqlite3_stmt *s = query(st, error,
-				"SELECT p.key || char(9) || p.value FROM leads l,"
-				" json_each(l.provenance) p WHERE l.id = ? ORDER BY p.key",
-				"s", lead_id);
-	if (!s)
-		return NULL;
-	GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
-	int rc;
-	while ((rc = step(st, s, error)) == SQLITE_ROW)
-		g_ptr_array_add(rows, col_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc == 0)
-		g_clear_pointer(&rows, g_ptr_array_unref);
-	return rows;
+	return read_rows(st,
+			 query(st, error,
+			       "SELECT p.key || char(9) || p.value FROM leads l,"
+			       " json_each(l.provenance) p WHERE l.id = ? ORDER BY p.key",
+			       "s", lead_id),
+			 read_first_text, g_free, error);
 }
 
 gboolean store_last_seqno(struct store *st, gint64 *seqno, GError **error)

@@ -419,7 +419,7 @@ static gboolean is_attribution(const char *line)
 			     line, 0, NULL);
 }
 
-static gboolean is_separator(const char *line)
+gboolean text_is_original_message(const char *line)
 {
 	static GRegex *re;
 	return g_regex_match(compiled(&re, "^\\s*-{2,}\\s*(original message|urspr\\x{fc}ngliche "
@@ -428,7 +428,7 @@ static gboolean is_separator(const char *line)
 			     line, 0, NULL);
 }
 
-static gboolean is_forward_marker(const char *line)
+gboolean text_is_forward_marker(const char *line)
 {
 	static GRegex *re;
 	return g_regex_match(compiled(&re, "^\\s*(-{2,}|_{2,})?\\s*(forwarded message|begin "
@@ -504,7 +504,7 @@ gsize text_quote_start(const char *text)
 	gboolean forwarded = FALSE;
 	for (guint i = 0; i < n; offset += strlen(lines[i]) + 1, i++) {
 		const char *line = lines[i];
-		if (is_forward_marker(line))
+		if (text_is_forward_marker(line))
 			forwarded = TRUE; /* what follows is the forwarded message, not a quote */
 		if (forwarded || !has_text_before(lines, i))
 			continue;
@@ -512,7 +512,7 @@ gsize text_quote_start(const char *text)
 		gboolean starts = is_attribution(line) ||
 				  (two && !is_blank_line(line) && !is_blank_line(lines[i + 1]) &&
 				   is_attribution(two));
-		if (starts || is_separator(line) || is_header_block(lines, i, n) ||
+		if (starts || text_is_original_message(line) || is_header_block(lines, i, n) ||
 		    (g_str_has_prefix(line, "_____") && i + 1 < n &&
 		     is_header_block(lines, i + 1, n)) ||
 		    (line[0] == '>' && quote_runs_to_end(lines, i, n)))

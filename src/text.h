@@ -37,4 +37,10 @@ char *text_unflow(const char *text, gboolean delsp);
  * quote keeps it as its text. */
 gsize text_quote_start(const char *text);
 
+/* "---------- Forwarded message ---------", "Begin forwarded message:" and their
+ * German and French forms. */
+gboolean text_is_forward_marker(const char *line);
+/* Outlook's "-----Original Message-----" line, in six languages. */
+gboolean text_is_original_message(const char *line);
+
 #endif
