@@ -55,6 +55,21 @@ static gboolean fsync_path(const char *path, int flags, GError **error)
 	return TRUE;
 }
 
+/* Renames TMP_PATH to FINAL in DIR, its data and then the directory entry on disk
+ * before it returns: a crash leaves either the temporary file or the whole one. */
+static gboolean move_durably(const char *tmp_path, const char *final, const char *dir,
+			     GError **error)
+{
+	if (!fsync_path(tmp_path, O_RDONLY, error))
+		return FALSE;
+	if (g_rename(tmp_path, final) != 0) {
+		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot move %s to %s: %s", tmp_path,
+			    final, g_strerror(errno));
+		return FALSE;
+	}
+	return fsync_path(dir, O_RDONLY | O_DIRECTORY, error);
+}
+
 char *spool_keep(const char *dir, const char *tmp_path, const char *name, GError **error)
 {
 	g_autofree char *day = NULL;
@@ -65,14 +80,7 @@ char *spool_keep(const char *dir, const char *tmp_path, const char *name, GError
 		return NULL;
 	g_autofree char *relative = g_build_filename("msg", day, name, NULL);
 	g_autofree char *final = g_build_filename(dir, relative, NULL);
-	if (!fsync_path(tmp_path, O_RDONLY, error))
-		return NULL;
-	if (g_rename(tmp_path, final) != 0) {
-		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot move %s to %s: %s", tmp_path,
-			    final, g_strerror(errno));
-		return NULL;
-	}
-	if (!fsync_path(sub, O_RDONLY | O_DIRECTORY, error))
+	if (!move_durably(tmp_path, final, sub, error))
 		return NULL;
 	return g_steal_pointer(&relative);
 }
@@ -90,14 +98,7 @@ char *spool_keep_attachment(const char *dir, const char *tmp_path, const char *s
 		g_unlink(tmp_path);
 		return g_steal_pointer(&relative);
 	}
-	if (!fsync_path(tmp_path, O_RDONLY, error))
-		return NULL;
-	if (g_rename(tmp_path, final) != 0) {
-		g_set_error(error, OV_ERROR, OV_ERROR_STORE, "cannot move %s to %s: %s", tmp_path,
-			    final, g_strerror(errno));
-		return NULL;
-	}
-	if (!fsync_path(sub, O_RDONLY | O_DIRECTORY, error))
+	if (!move_durably(tmp_path, final, sub, error))
 		return NULL;
 	return g_steal_pointer(&relative);
 }
